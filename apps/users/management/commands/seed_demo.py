@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.users.demo import DEMO_PASSWORD, seed_demo_users
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and catalogue (idempotent: running it again changes nothing)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = seed_demo_users()
+        from apps.courses.demo import seed_demo_courses
+
+        courses = seed_demo_courses(instructor=users["instructor"])
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
+        for role, user in users.items():
+            self.stdout.write(f"  {role:<10} {user.email}")
+        self.stdout.write(f"  courses:   {len(courses)} published")

@@ -1,0 +1,42 @@
+"""Small HTML pages behind the links in e-mails, for when no FRONTEND_URL is configured.
+
+A GET never changes anything (mail scanners follow links); the person confirms with a POST.
+"""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from apps.core.errors import ApplicationError
+
+from . import services
+
+
+@require_http_methods(["GET", "POST"])
+def verify_email_page(request):
+    token = request.POST.get("token") or request.GET.get("token", "")
+    context = {"token": token}
+    if request.method == "POST":
+        try:
+            services.user_verify_email(token=token)
+            context["done"] = True
+        except ApplicationError as exc:
+            context["error"] = exc.message
+    return render(request, "account/verify_email.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def reset_password_page(request):
+    token = request.POST.get("token") or request.GET.get("token", "")
+    context = {"token": token, "valid": services.password_reset_token_is_valid(token=token)}
+    if request.method == "POST" and context["valid"]:
+        password = request.POST.get("new_password", "")
+        if password != request.POST.get("new_password_again", ""):
+            context["error"] = "The two passwords do not match."
+        else:
+            try:
+                services.user_reset_password(token=token, new_password=password)
+                context["done"] = True
+            except ApplicationError as exc:
+                messages = [message for field_messages in (exc.fields or {}).values() for message in field_messages]
+                context["error"] = " ".join(messages) or exc.message
+    return render(request, "account/reset_password.html", context)

@@ -1,0 +1,121 @@
+"""Input validation and output shapes for the accounts API. No business rules here."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from .models import User
+
+phone_validator = RegexValidator(
+    regex=r"^\+?[0-9][0-9 ()-]{5,22}[0-9]$",
+    message="Enter a phone number in international format, for example +91 98765 43210.",
+)
+
+
+def password_field(**kwargs) -> serializers.CharField:
+    # Length rules live in the password validators; this cap only guards the parser.
+    return serializers.CharField(write_only=True, trim_whitespace=False, max_length=1024, **kwargs)
+
+
+class UserProfileSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "phone_number",
+            "user_type",
+            "profile_picture",
+            "bio",
+            "email_verified",
+            "last_login",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = password_field()
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    phone_number = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", validators=[phone_validator]
+    )
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    """The fields a user may change about themself. Anything else sent is ignored."""
+
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    phone_number = serializers.CharField(max_length=32, required=False, allow_blank=True, validators=[phone_validator])
+    bio = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    profile_picture = serializers.ImageField(required=False, allow_null=True)
+
+    def validate_profile_picture(self, value):
+        if value is not None and value.size > settings.PROFILE_PICTURE_MAX_BYTES:
+            limit_mb = settings.PROFILE_PICTURE_MAX_BYTES // (1024 * 1024)
+            raise serializers.ValidationError(f"The picture must be at most {limit_mb} MB.")
+        return value
+
+
+class TokenObtainSerializer(serializers.Serializer):
+    """`username` carries the e-mail (the spec's note); `email` is accepted as well."""
+
+    username = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    password = password_field()
+
+    def validate(self, attrs):
+        login = (attrs.get("email") or attrs.get("username") or "").strip()
+        if not login:
+            raise serializers.ValidationError({"username": ["Enter your e-mail address."]})
+        attrs["login"] = login
+        return attrs
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginResponseSerializer(TokenPairSerializer):
+    user = UserProfileSerializer()
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=1024)
+
+
+class EmailSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class OptionalEmailSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False)
+
+
+class ChangePasswordSerializer(serializers.Serializer):
+    old_password = password_field()
+    new_password = password_field()
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=1024)
+    new_password = password_field()
+
+
+class MessageSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    message = serializers.CharField()

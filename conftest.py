@@ -1,0 +1,116 @@
+"""Shared pytest fixtures. Tests run on SQLite/local memory by default and on the real PostgreSQL
+and Redis when DATABASE_URL/REDIS_URL are set; with REQUIRE_SERVICES=1 (CI) a missing service
+fails the run instead of silently falling back."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _check_required_services() -> None:
+    problems = []
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        problems.append(f"DATABASE_URL must point at PostgreSQL (engine is {engine})")
+    else:
+        import psycopg
+
+        db = settings.DATABASES["default"]
+        try:
+            psycopg.connect(
+                host=db.get("HOST") or None,
+                port=db.get("PORT") or None,
+                user=db.get("USER") or None,
+                password=db.get("PASSWORD") or None,
+                dbname="postgres",
+                connect_timeout=5,
+            ).close()
+        except Exception as exc:
+            problems.append(f"PostgreSQL is not reachable: {exc}")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL must be set")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5).ping()
+        except Exception as exc:
+            problems.append(f"Redis is not reachable: {exc}")
+    if problems:
+        pytest.exit("REQUIRE_SERVICES is set, but: " + "; ".join(problems), returncode=3)
+
+
+def pytest_sessionstart(session):
+    if settings.REQUIRE_SERVICES:
+        _check_required_services()
+    # Tests run Celery tasks in-process unless a test starts a real worker itself.
+    from titanobova_project.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+def clear_cache() -> None:
+    """Empty this run's cache keys only (the Redis server may be shared with other runs)."""
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _test_defaults(request, settings):
+    if "real_hasher" not in request.keywords:
+        settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.FRONTEND_URL = ""
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def password() -> str:
+    return "a-long-Unusual-passphrase-42"
+
+
+@pytest.fixture
+def user(password):
+    from apps.users.tests.factories import UserFactory
+
+    return UserFactory(password=password)
+
+
+@pytest.fixture
+def other_user(password):
+    from apps.users.tests.factories import UserFactory
+
+    return UserFactory(password=password)
+
+
+@pytest.fixture
+def auth_client(user, password) -> APIClient:
+    """A client logged in as `user` through the real token endpoint."""
+    client = APIClient()
+    response = client.post("/api/v1/auth/token/", {"username": user.email, "password": password}, format="json")
+    assert response.status_code == 200, response.content
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    client.tokens = response.json()
+    return client
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run transaction.on_commit callbacks (e-mails, tasks) inside the test's transaction."""
+
+    def runner():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return runner

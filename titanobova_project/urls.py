@@ -1,0 +1,34 @@
+"""URL configuration: the API under /api/v1/, Django admin, health checks and e-mail link pages."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.core import views as core_views
+
+admin.site.site_header = "Titanobova administration"
+admin.site.site_title = "Titanobova admin"
+admin.site.index_title = "Titanobova"
+
+api_v1 = [
+    path("", core_views.api_root, name="api-root"),
+    path("", include("apps.users.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/", core_views.health, name="health"),
+    path("health/live/", core_views.health_live, name="health-live"),
+    path("account/", include("apps.users.page_urls")),
+    path("api/v1/", include(api_v1)),
+    # Anything else under /api/ is a JSON 404, never Django's HTML page.
+    re_path(r"^api/", core_views.api_not_found),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
