@@ -171,10 +171,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.BCryptPasswordHasher",
 ]
-# Argon2id parameters. Django's defaults (100 MiB, 2 passes, 8 lanes) cost ~170-300 ms of CPU per
-# check on a 2-core machine: about 3-5 logins a second per core, an easy denial-of-service lever.
+# Argon2id parameters. Django's defaults (100 MiB, 2 passes, 8 lanes) cost ~190 ms of CPU per
+# check on this 2-core machine: 5 logins a second per core, an easy denial-of-service lever.
 # 30 MiB with 2 passes and 1 lane is above OWASP's minimum (19 MiB, t=2, p=1) and measures about
-# 38 ms of CPU per check here (benchmarks/argon2_cost.py), so a core serves ~25 logins a second.
+# 33 ms of CPU per check here (`python -m benchmarks.argon2_cost`, docs/PERFORMANCE.md), leaving
+# headroom under the 40 ms budget on a loaded machine: a core serves ~30 checks a second.
 ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
 ARGON2_MEMORY_COST_KIB = env.int("ARGON2_MEMORY_COST_KIB", default=30 * 1024)
 ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
