@@ -75,6 +75,7 @@ def _filled_production_env(tmp_path: Path) -> Path:
     fills = {
         "<change-in-production>": "k" + "x9Q2-vT7pLm4ZbW8rN3sYc6HdJ1fGu5eKa0oIqRw" * 2,
         "<db-password>": "db-secret",
+        "<fernet-key>": "tQ0gMxkgz4zGmQbRzMRDPNn0x8Dk4tbwYQk9bG1k2xY=",
         "<sendgrid-api-key>": "SG.placeholder",
         "<sk_live_...>": "sk_live_placeholder",
         "<pk_live_...>": "pk_live_placeholder",
@@ -83,7 +84,7 @@ def _filled_production_env(tmp_path: Path) -> Path:
     }
     for placeholder, value in fills.items():
         template = template.replace(placeholder, value)
-    leftover = re.findall(r"<(?:change|db|sendgrid|sk_|pk_|whsec|https)[^>]*>", template)
+    leftover = re.findall(r"<(?:change|db|fernet|sendgrid|sk_|pk_|whsec|https)[^>]*>", template)
     assert not leftover, f"placeholders of .env.production this test does not fill: {leftover}"
     path = tmp_path / "production.env"
     path.write_text(template)

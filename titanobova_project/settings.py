@@ -133,6 +133,9 @@ if REDIS_URL:
             },
         }
     }
+    # A Redis outage degrades the cache to misses instead of failing requests; /health/ reports it.
+    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {
@@ -197,6 +200,46 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH},
     },
 ]
+# ---------------------------------------------------------------------------
+# Two-factor authentication, lockout, rate limits
+# ---------------------------------------------------------------------------
+# Fernet keys encrypting secrets at rest (TOTP secrets): the first encrypts, all decrypt.
+# Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off.")
+    import base64
+    import hashlib
+
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+
+TWO_FACTOR_ISSUER = env.str("TWO_FACTOR_ISSUER", default="Titanobova")
+TWO_FACTOR_CHALLENGE_TTL_SECONDS = env.int("TWO_FACTOR_CHALLENGE_TTL_SECONDS", default=5 * 60)
+TWO_FACTOR_CHALLENGE_MAX_FAILURES = env.int("TWO_FACTOR_CHALLENGE_MAX_FAILURES", default=5)
+TWO_FACTOR_BACKUP_CODE_COUNT = 10
+# Founders and admins must confirm 2FA before any staff-only endpoint answers them.
+REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=True)
+
+LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
+LOCKOUT_DURATION_SECONDS = env.int("LOCKOUT_DURATION_SECONDS", default=60 * 60)
+LOGIN_ATTEMPT_RETENTION_DAYS = env.int("LOGIN_ATTEMPT_RETENTION_DAYS", default=90)
+
+# Rate limits per scope ("N/second|minute|hour|day"): anonymous callers are counted per client IP,
+# logged-in callers per user; the counters live in the cache (Redis in production), so every
+# process shares them. RATELIMIT_ENABLE=false switches them off (load tests); never the lockout.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_RATES = {
+    "anon": env.str("RATELIMIT_ANON", default="300/minute"),
+    "user": env.str("RATELIMIT_USER", default="1200/minute"),
+    "login": env.str("RATELIMIT_LOGIN", default="20/minute"),
+    "two_factor": env.str("RATELIMIT_TWO_FACTOR", default="20/minute"),
+    "register": env.str("RATELIMIT_REGISTER", default="10/hour"),
+    "password_reset": env.str("RATELIMIT_PASSWORD_RESET", default="10/hour"),
+    "resend_verification": env.str("RATELIMIT_RESEND_VERIFICATION", default="10/hour"),
+    "contact": env.str("RATELIMIT_CONTACT", default="10/hour"),
+}
+
 # Lifetime of password-reset links (Django's PasswordResetTokenGenerator; single use by design).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60)
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE_SECONDS", default=3 * 24 * 60 * 60)
@@ -210,6 +253,10 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every view opts in to anything looser.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.throttling.GeneralRateThrottle",
+        "apps.core.throttling.ScopedRateThrottle",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

@@ -7,7 +7,8 @@ import uuid
 from django.core.exceptions import RequestDataTooBig
 
 from .exceptions import json_error_response
-from .request_context import request_id_var
+from .http import client_ip
+from .request_context import client_ip_var, request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,12 @@ class RequestIDMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        ip_token = client_ip_var.set(client_ip(request))
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
+            client_ip_var.reset(ip_token)
         response[REQUEST_ID_HEADER] = request_id
         return response
 

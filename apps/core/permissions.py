@@ -1,11 +1,34 @@
+from django.conf import settings
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
+
+# Claim on the tokens of a login that passed two-factor authentication (kept through rotation).
+TWO_FACTOR_CLAIM = "2fa"
+
+
+class TwoFactorSetupRequired(PermissionDenied):
+    default_detail = "Staff accounts must set up two-factor authentication before using this."
+    default_code = "two_factor_setup_required"
+
+
+class TwoFactorLoginRequired(PermissionDenied):
+    default_detail = "Log in again with your two-factor code to use this."
+    default_code = "two_factor_login_required"
 
 
 class IsStaffMember(BasePermission):
-    """Founders and admins: the company's staff."""
+    """Founders and admins, who (with REQUIRE_2FA_FOR_STAFF) have 2FA on and used it to log in."""
 
     message = "Only staff members can do this."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "is_staff_member", False))
+        if not (user and user.is_authenticated and getattr(user, "is_staff_member", False)):
+            return False
+        if settings.REQUIRE_2FA_FOR_STAFF:
+            if not user.has_confirmed_two_factor:
+                raise TwoFactorSetupRequired()
+            token = request.auth
+            if token is None or not token.get(TWO_FACTOR_CLAIM):
+                raise TwoFactorLoginRequired()
+        return True

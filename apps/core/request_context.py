@@ -1,9 +1,14 @@
-"""Per-request values that code far from the view needs (logging, audit): the request id."""
+"""Per-request values that code far from the view needs (logging, audit): request id and client IP."""
 
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
 
 def get_request_id() -> str:
     return request_id_var.get()
+
+
+def get_client_ip() -> str | None:
+    return client_ip_var.get()

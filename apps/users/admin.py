@@ -1,8 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .models import User
+from apps.core.admin import ReadOnlyAdmin
+
+from . import services
+from .admin_forms import TwoFactorAdminAuthenticationForm
+from .models import LoginAttempt, User
+
+admin.site.login_form = TwoFactorAdminAuthenticationForm
 
 
 class TitanobovaUserCreationForm(UserCreationForm):
@@ -54,3 +60,27 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     filter_horizontal = ("groups", "user_permissions")
+    actions = ["unlock_accounts", "reset_two_factor"]
+
+    @admin.action(description="Unlock selected accounts")
+    def unlock_accounts(self, request, queryset):
+        for user in queryset:
+            services.user_unlock_by_staff(user=user, actor=request.user)
+        self.message_user(request, f"Unlocked {queryset.count()} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Reset two-factor authentication (lost device)")
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            services.two_factor_reset_by_staff(user=user, actor=request.user)
+        self.message_user(
+            request, f"Two-factor authentication reset for {queryset.count()} account(s); they were e-mailed."
+        )
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "email", "outcome", "ip_address", "user")
+    list_filter = ("outcome", "created_at")
+    search_fields = ("email", "ip_address")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)

@@ -1,8 +1,17 @@
 """Demo accounts for local development (`python manage.py seed_demo`)."""
 
-from .models import User, UserType
+from django.utils import timezone
+
+from apps.core.crypto import encrypt_text
+
+from .models import TwoFactorAuth, User, UserType
 
 DEMO_PASSWORD = "titanobova-demo-2026"
+# Staff must use 2FA, so the demo founder and admin have it on with this published secret:
+# add it to an authenticator app, or print a code with
+#   .venv/bin/python -c "import pyotp; print(pyotp.TOTP('JBSWY3DPEHPK3PXPTITANOBOVADEMO22').now())"
+# Demo data only: never seed it into a real database.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPTITANOBOVADEMO22"
 
 DEMO_USERS = {
     "student": ("student@demo.titanobova.com", "Asha", "Verma", UserType.STUDENT),
@@ -25,6 +34,10 @@ def seed_demo_users() -> dict[str, User]:
                 user_type=user_type,
                 email_verified=True,
                 is_superuser=user_type == UserType.ADMIN,
+            )
+        if user.is_staff_member and not TwoFactorAuth.objects.filter(user=user).exists():
+            TwoFactorAuth.objects.create(
+                user=user, secret_encrypted=encrypt_text(DEMO_TOTP_SECRET), confirmed_at=timezone.now()
             )
         users[role] = user
     return users

@@ -5,6 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 def normalize_email(email: str) -> str:
@@ -105,6 +106,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Django admin access follows the role, so it can't drift from `user_type`."""
         return self.is_staff_member or self.is_superuser
 
+    @cached_property
+    def has_confirmed_two_factor(self) -> bool:
+        return TwoFactorAuth.objects.filter(user=self, confirmed_at__isnull=False).exists()
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -114,3 +119,83 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class TwoFactorAuth(models.Model):
+    """A user's TOTP authenticator (RFC 6238). The secret is encrypted at rest."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret_encrypted = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The highest 30-second time step accepted so far: a code is accepted once only.
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "two-factor authenticator"
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "pending"
+        return f"2FA for {self.user} ({state})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class BackupCode(models.Model):
+    """A single-use recovery code, stored only as a salted hash."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"Backup code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class TwoFactorChallenge(models.Model):
+    """The half-finished login of a 2FA account: password checked, code still due."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="two_factor_challenges")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"2FA challenge for {self.user}"
+
+
+class LoginOutcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    BAD_PASSWORD = "bad_password", "Wrong password"
+    UNKNOWN_ACCOUNT = "unknown_account", "Unknown account"
+    INACTIVE = "inactive", "Inactive account"
+    LOCKED = "locked", "Locked"
+    TWO_FACTOR_REQUIRED = "two_factor_required", "2FA code required"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Wrong 2FA code"
+
+
+class LoginAttempt(models.Model):
+    """The login trail: every attempt, with the e-mail tried, the client's IP and user agent."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_attempts")
+    outcome = models.CharField(max_length=24, choices=LoginOutcome.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["outcome", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.email} {self.outcome}"

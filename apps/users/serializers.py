@@ -19,6 +19,7 @@ def password_field(**kwargs) -> serializers.CharField:
 
 class UserProfileSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
+    two_factor_enabled = serializers.BooleanField(source="has_confirmed_two_factor", read_only=True)
 
     class Meta:
         model = User
@@ -33,6 +34,7 @@ class UserProfileSerializer(serializers.ModelSerializer):
             "profile_picture",
             "bio",
             "email_verified",
+            "two_factor_enabled",
             "last_login",
             "created_at",
             "updated_at",
@@ -72,6 +74,9 @@ class TokenObtainSerializer(serializers.Serializer):
     username = serializers.CharField(required=False, allow_blank=True, max_length=254)
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     password = password_field()
+    code = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="Optional: the 2FA code, to log in in one request."
+    )
 
     def validate(self, attrs):
         login = (attrs.get("email") or attrs.get("username") or "").strip()
@@ -114,6 +119,45 @@ class ChangePasswordSerializer(serializers.Serializer):
 class PasswordResetConfirmSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=1024)
     new_password = password_field()
+
+
+class TwoFactorChallengeSerializer(serializers.Serializer):
+    """The 401 body of a password-correct login to a 2FA account."""
+
+    code = serializers.CharField(default="two_factor_required")
+    detail = serializers.CharField()
+    message = serializers.CharField()
+    challenge_token = serializers.CharField()
+    challenge_expires_in = serializers.IntegerField()
+    request_id = serializers.CharField()
+
+
+class VerifyTwoFactorSerializer(serializers.Serializer):
+    challenge_token = serializers.CharField(max_length=512)
+    code = serializers.CharField(max_length=32)
+
+
+class PasswordSerializer(serializers.Serializer):
+    password = password_field()
+
+
+class CodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+
+
+class PasswordAndCodeSerializer(serializers.Serializer):
+    password = password_field()
+    code = serializers.CharField(max_length=32)
+
+
+class TwoFactorSetupSerializer(serializers.Serializer):
+    secret = serializers.CharField()
+    otpauth_url = serializers.CharField()
+    qr_code = serializers.CharField(help_text="data:image/svg+xml;base64,... to show as an <img> src")
+
+
+class BackupCodesSerializer(serializers.Serializer):
+    backup_codes = serializers.ListField(child=serializers.CharField())
 
 
 class MessageSerializer(serializers.Serializer):

@@ -19,7 +19,22 @@ def _message(text: str, status_code: int = status.HTTP_200_OK) -> Response:
     return Response({"detail": text, "message": text}, status=status_code)
 
 
+def public_action(*, throttle_scope: str):
+    """A POST action for anonymous callers (no token read, so a stale one can't get in the way)."""
+    return action(
+        detail=False,
+        methods=["post"],
+        permission_classes=[AllowAny],
+        authentication_classes=[],
+        throttle_scope=throttle_scope,
+    )
+
+
 ERROR = OpenApiResponse(description="JSON error body: {code, detail, message, fields?, request_id}")
+
+
+def _client(request: Request) -> services.ClientInfo:
+    return services.ClientInfo(ip=client_ip(request), user_agent=user_agent(request))
 
 
 def _login(request: Request) -> services.LoginResult:
@@ -28,9 +43,21 @@ def _login(request: Request) -> services.LoginResult:
     return services.auth_login(
         email=serializer.validated_data["login"],
         password=serializer.validated_data["password"],
-        ip=client_ip(request),
-        user_agent=user_agent(request),
+        code=serializer.validated_data.get("code") or None,
+        client=_client(request),
     )
+
+
+LOGIN_RESPONSES = {
+    400: ERROR,
+    401: OpenApiResponse(
+        s.TwoFactorChallengeSerializer,
+        description="Wrong credentials (`invalid_credentials`), or the password was right and the account has "
+        "2FA (`two_factor_required` with a `challenge_token` for `users/verify_2fa/`).",
+    ),
+    403: OpenApiResponse(description="`account_locked`, with a Retry-After header"),
+    429: ERROR,
+}
 
 
 class TokenObtainView(APIView):
@@ -38,8 +65,9 @@ class TokenObtainView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_scope = "login"
 
-    @extend_schema(request=s.TokenObtainSerializer, responses={200: s.TokenPairSerializer, 400: ERROR, 401: ERROR})
+    @extend_schema(request=s.TokenObtainSerializer, responses={200: s.TokenPairSerializer, **LOGIN_RESPONSES})
     def post(self, request: Request) -> Response:
         result = _login(request)
         return Response({"access": result.access, "refresh": result.refresh})
@@ -63,9 +91,10 @@ class UserViewSet(viewsets.GenericViewSet):
 
     permission_classes = [IsAuthenticated]
     serializer_class = s.UserProfileSerializer
+    throttle_scope: str | None = None  # set per action: the stricter limits of apps.core.throttling
 
-    @extend_schema(request=s.RegisterSerializer, responses={201: s.UserProfileSerializer, 400: ERROR})
-    @action(detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[])
+    @extend_schema(request=s.RegisterSerializer, responses={201: s.UserProfileSerializer, 400: ERROR, 429: ERROR})
+    @public_action(throttle_scope="register")
     def register(self, request: Request) -> Response:
         serializer = s.RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -75,7 +104,7 @@ class UserViewSet(viewsets.GenericViewSet):
         )
 
     @extend_schema(request=s.TokenSerializer, responses={200: s.UserProfileSerializer, 400: ERROR})
-    @action(detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[])
+    @public_action(throttle_scope="login")
     def verify_email(self, request: Request) -> Response:
         serializer = s.TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -88,7 +117,7 @@ class UserViewSet(viewsets.GenericViewSet):
         description="Logged in: a new link for the caller. Anonymous: `{email}`; the answer is the same "
         "whether or not an unverified account has that address.",
     )
-    @action(detail=False, methods=["post"], permission_classes=[AllowAny])
+    @action(detail=False, methods=["post"], permission_classes=[AllowAny], throttle_scope="resend_verification")
     def resend_verification(self, request: Request) -> Response:
         if request.user.is_authenticated:
             services.user_send_verification_email(user=request.user)
@@ -98,8 +127,8 @@ class UserViewSet(viewsets.GenericViewSet):
             services.user_resend_verification(email=serializer.validated_data["email"])
         return _message("If the account exists and is not verified yet, a new verification link is on its way.")
 
-    @extend_schema(request=s.TokenObtainSerializer, responses={200: s.LoginResponseSerializer, 400: ERROR, 401: ERROR})
-    @action(detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[])
+    @extend_schema(request=s.TokenObtainSerializer, responses={200: s.LoginResponseSerializer, **LOGIN_RESPONSES})
+    @public_action(throttle_scope="login")
     def login(self, request: Request) -> Response:
         result = _login(request)
         user = s.UserProfileSerializer(result.user, context={"request": request}).data
@@ -110,7 +139,7 @@ class UserViewSet(viewsets.GenericViewSet):
     def logout(self, request: Request) -> Response:
         serializer = s.RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.auth_logout(refresh=serializer.validated_data["refresh"], user=request.user)
+        services.tokens_revoke(refresh=serializer.validated_data["refresh"], user=request.user)
         return _message("Logged out.")
 
     @extend_schema(responses={200: s.UserProfileSerializer, 401: ERROR})
@@ -134,18 +163,75 @@ class UserViewSet(viewsets.GenericViewSet):
         services.user_change_password(user=request.user, **serializer.validated_data)
         return _message("Password changed. Every session has been signed out; log in again.")
 
-    @extend_schema(request=s.EmailSerializer, responses={200: s.MessageSerializer, 400: ERROR})
-    @action(detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[])
+    @extend_schema(request=s.EmailSerializer, responses={200: s.MessageSerializer, 400: ERROR, 429: ERROR})
+    @public_action(throttle_scope="password_reset")
     def password_reset(self, request: Request) -> Response:
         serializer = s.EmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_request_password_reset(email=serializer.validated_data["email"])
         return _message("If an account exists for this address, a password reset link is on its way.")
 
-    @extend_schema(request=s.PasswordResetConfirmSerializer, responses={200: s.MessageSerializer, 400: ERROR})
-    @action(detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[])
+    @extend_schema(
+        request=s.PasswordResetConfirmSerializer, responses={200: s.MessageSerializer, 400: ERROR, 429: ERROR}
+    )
+    @public_action(throttle_scope="password_reset")
     def password_reset_confirm(self, request: Request) -> Response:
         serializer = s.PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_reset_password(**serializer.validated_data)
         return _message("Your password has been reset. You can log in now.")
+
+    @extend_schema(request=s.TokenSerializer, responses={200: s.MessageSerializer, 400: ERROR, 429: ERROR})
+    @public_action(throttle_scope="password_reset")
+    def unlock_account(self, request: Request) -> Response:
+        """Unlock a locked account with the token from the lockout e-mail (works once)."""
+        serializer = s.TokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_unlock_with_token(token=serializer.validated_data["token"])
+        return _message("Your account is unlocked. You can log in again.")
+
+    # --- two-factor authentication ---------------------------------------------------------------
+    @extend_schema(request=s.PasswordSerializer, responses={200: s.TwoFactorSetupSerializer, 400: ERROR, 401: ERROR})
+    @action(detail=False, methods=["post"])
+    def enable_2fa(self, request: Request) -> Response:
+        """Start 2FA setup: scan `qr_code` (or enter `secret`) in an authenticator app, then confirm."""
+        serializer = s.PasswordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        setup = services.two_factor_enable(user=request.user, **serializer.validated_data)
+        return Response({"secret": setup.secret, "otpauth_url": setup.otpauth_url, "qr_code": setup.qr_code})
+
+    @extend_schema(request=s.CodeSerializer, responses={200: s.BackupCodesSerializer, 400: ERROR, 401: ERROR})
+    @action(detail=False, methods=["post"], throttle_scope="two_factor")
+    def confirm_2fa(self, request: Request) -> Response:
+        """Activate 2FA with a code from the app. The backup codes are shown this once."""
+        serializer = s.CodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response({"backup_codes": services.two_factor_confirm(user=request.user, **serializer.validated_data)})
+
+    @extend_schema(
+        request=s.VerifyTwoFactorSerializer, responses={200: s.TokenPairSerializer, 400: ERROR, 401: ERROR, 403: ERROR}
+    )
+    @public_action(throttle_scope="two_factor")
+    def verify_2fa(self, request: Request) -> Response:
+        """Finish a 2FA login: the challenge token from the 401 and a TOTP or backup code."""
+        serializer = s.VerifyTwoFactorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.auth_verify_two_factor(**serializer.validated_data, client=_client(request))
+        return Response({"access": result.access, "refresh": result.refresh})
+
+    @extend_schema(request=s.PasswordAndCodeSerializer, responses={200: s.MessageSerializer, 400: ERROR, 401: ERROR})
+    @action(detail=False, methods=["post"], throttle_scope="two_factor")
+    def disable_2fa(self, request: Request) -> Response:
+        serializer = s.PasswordAndCodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.two_factor_disable(user=request.user, **serializer.validated_data)
+        return _message("Two-factor authentication is off.")
+
+    @extend_schema(request=s.CodeSerializer, responses={200: s.BackupCodesSerializer, 400: ERROR, 401: ERROR})
+    @action(detail=False, methods=["post"], throttle_scope="two_factor")
+    def regenerate_backup_codes(self, request: Request) -> Response:
+        """A new set of 10 backup codes; the old set stops working."""
+        serializer = s.CodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        codes = services.two_factor_regenerate_backup_codes(user=request.user, **serializer.validated_data)
+        return Response({"backup_codes": codes})

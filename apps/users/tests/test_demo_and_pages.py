@@ -1,11 +1,12 @@
 import re
 
+import pyotp
 import pytest
 from django.core import mail
 from django.core.management import call_command
 
 from apps.courses.models import Course, Lesson
-from apps.users.demo import DEMO_PASSWORD
+from apps.users.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from apps.users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +18,13 @@ def test_seed_demo_is_idempotent_and_creates_every_role(api_client):
     assert sorted(User.objects.values_list("user_type", flat=True)) == ["admin", "founder", "instructor", "student"]
     assert Course.objects.filter(is_published=True).count() == 3
     assert Lesson.objects.count() == 15
-    for email in User.objects.values_list("email", flat=True):
-        response = api_client.post("/api/v1/auth/token/", {"username": email, "password": DEMO_PASSWORD}, format="json")
+    for user in User.objects.all():
+        body = {"username": user.email, "password": DEMO_PASSWORD}
+        response = api_client.post("/api/v1/auth/token/", body, format="json")
+        if user.is_staff_member:  # staff have 2FA on with the demo secret
+            assert response.json()["code"] == "two_factor_required"
+            body["code"] = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+            response = api_client.post("/api/v1/auth/token/", body, format="json")
         assert response.status_code == 200
 
 

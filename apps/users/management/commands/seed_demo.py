@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from apps.users.demo import DEMO_PASSWORD, seed_demo_users
+from apps.users.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_users
 
 
 class Command(BaseCommand):
@@ -17,3 +17,4 @@ class Command(BaseCommand):
         for role, user in users.items():
             self.stdout.write(f"  {role:<10} {user.email}")
         self.stdout.write(f"  courses:   {len(courses)} published")
+        self.stdout.write(f"Founder and admin use 2FA; TOTP secret (demo only): {DEMO_TOTP_SECRET}")

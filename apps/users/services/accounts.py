@@ -1,30 +1,25 @@
-"""Business rules for accounts: registration, e-mail verification, login, tokens, passwords."""
+"""Accounts: registration, e-mail verification, profile, passwords."""
 
 import logging
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.core.emails import email_send
-from apps.core.errors import ApplicationError, AuthenticationError
+from apps.core.errors import ApplicationError
 
-from .error_codes import UserErrorCode
-from .models import User, normalize_email
+from ..error_codes import UserErrorCode
+from ..models import User, normalize_email
+from .links import action_link
+from .tokens import tokens_revoke_all
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("security")
@@ -32,30 +27,7 @@ security_logger = logging.getLogger("security")
 _VERIFY_EMAIL_SALT = "users.verify_email"
 password_reset_token_generator = PasswordResetTokenGenerator()
 
-# Run for unknown e-mails so that a wrong address costs the same time as a wrong password.
-_DUMMY_PASSWORD_HASH: str | None = None
 
-
-def _dummy_password_check(password: str) -> None:
-    global _DUMMY_PASSWORD_HASH
-    if _DUMMY_PASSWORD_HASH is None:
-        _DUMMY_PASSWORD_HASH = make_password("titanobova-timing-equaliser")
-    User(password=_DUMMY_PASSWORD_HASH).check_password(password)
-
-
-# ---------------------------------------------------------------------------
-# Links in e-mails
-# ---------------------------------------------------------------------------
-def _action_link(*, frontend_path: str, app_url_name: str, token: str) -> str:
-    """Link to the React site when FRONTEND_URL is set, else to the app's own small page."""
-    if settings.FRONTEND_URL:
-        return f"{settings.FRONTEND_URL}{frontend_path}?token={token}"
-    return f"{settings.SITE_URL}{reverse(app_url_name)}?token={token}"
-
-
-# ---------------------------------------------------------------------------
-# Registration and e-mail verification
-# ---------------------------------------------------------------------------
 def user_validate_password(*, password: str, user: User, field: str = "password") -> None:
     """Django's password validators (length, common passwords, similarity to the e-mail)."""
     try:
@@ -100,7 +72,7 @@ def user_send_verification_email(*, user: User) -> None:
     if user.email_verified:
         return
     token = email_verification_token_make(user=user)
-    link = _action_link(frontend_path="/verify-email", app_url_name="account-verify-email", token=token)
+    link = action_link(frontend_path="/verify-email", app_url_name="account-verify-email", token=token)
     email_send(
         to=user.email,
         template="verify_email",
@@ -131,98 +103,6 @@ def user_verify_email(*, token: str) -> User:
         user.email_verified = True
         user.save(update_fields=["email_verified", "updated_at"])
     return user
-
-
-# ---------------------------------------------------------------------------
-# Login and tokens
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LoginResult:
-    user: User
-    access: str
-    refresh: str
-
-
-def tokens_issue(*, user: User) -> tuple[str, str]:
-    """A new session: a refresh token (recorded as outstanding) and its access token."""
-    refresh = RefreshToken.for_user(user)
-    return str(refresh.access_token), str(refresh)
-
-
-def _invalid_credentials() -> AuthenticationError:
-    # One answer for an unknown e-mail, a wrong password and an inactive account.
-    return AuthenticationError("No active account found with the given credentials.", UserErrorCode.INVALID_CREDENTIALS)
-
-
-def auth_login(*, email: str, password: str, ip: str | None, user_agent: str = "") -> LoginResult:
-    """The single login path (API token, /users/login/). Lockout and 2FA hook in here."""
-    email = normalize_email(email)
-    user = User.objects.filter(email=email).first() if email else None
-    if user is None:
-        _dummy_password_check(password)
-        security_logger.info("Login failed: unknown account")
-        raise _invalid_credentials()
-    if not user.check_password(password) or not user.is_active:
-        security_logger.info("Login failed for user %s", user.pk)
-        raise _invalid_credentials()
-
-    user.last_login = timezone.now()
-    user.last_login_ip = ip
-    user.save(update_fields=["last_login", "last_login_ip", "updated_at"])
-    access, refresh = tokens_issue(user=user)
-    security_logger.info("Login succeeded for user %s", user.pk)
-    return LoginResult(user=user, access=access, refresh=refresh)
-
-
-def _token_error(message: str = "Token is invalid or expired.") -> AuthenticationError:
-    return AuthenticationError(message, UserErrorCode.TOKEN_NOT_VALID)
-
-
-def _parse_refresh(raw: str) -> RefreshToken:
-    try:
-        # verify=True checks signature, expiry, type and the blacklist
-        return RefreshToken(raw)
-    except TokenError as exc:
-        raise _token_error() from exc
-
-
-@transaction.atomic
-def tokens_refresh(*, refresh: str) -> dict[str, str]:
-    """Rotate a refresh token: the used one is blacklisted, presenting it again fails.
-
-    The row lock on the outstanding token makes two concurrent uses of one token resolve to one
-    success and one 401, instead of two new sessions.
-    """
-    token = _parse_refresh(refresh)
-    jti = token.payload.get("jti")
-    outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=jti).first()
-    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-        raise _token_error()
-    user = User.objects.filter(pk=token.payload.get("user_id"), is_active=True).first()
-    if user is None:
-        raise _token_error()
-    BlacklistedToken.objects.create(token=outstanding)
-    access, new_refresh = tokens_issue(user=user)
-    return {"access": access, "refresh": new_refresh}
-
-
-def auth_logout(*, refresh: str, user: Any = None) -> None:
-    """Blacklist the refresh token, ending that session."""
-    token = _parse_refresh(refresh)
-    if user is not None and user.is_authenticated and str(token.payload.get("user_id")) != str(user.pk):
-        raise _token_error("This refresh token does not belong to you.")
-    token.blacklist()
-    security_logger.info("Logout for user %s", token.payload.get("user_id"))
-
-
-def tokens_revoke_all(*, user: User) -> int:
-    """Blacklist every outstanding refresh token of the user (password change, reset)."""
-    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
-        blacklistedtoken__isnull=False
-    )
-    revoked = [BlacklistedToken(token=token) for token in outstanding]
-    BlacklistedToken.objects.bulk_create(revoked, ignore_conflicts=True)
-    return len(revoked)
 
 
 # ---------------------------------------------------------------------------
@@ -272,7 +152,7 @@ def user_request_password_reset(*, email: str) -> None:
         security_logger.info("Password reset requested for an unknown address")
         return
     token = password_reset_token_make(user=user)
-    link = _action_link(frontend_path="/reset-password", app_url_name="account-reset-password", token=token)
+    link = action_link(frontend_path="/reset-password", app_url_name="account-reset-password", token=token)
     email_send(
         to=user.email,
         template="password_reset",
