@@ -62,6 +62,15 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ("groups", "user_permissions")
     actions = ["unlock_accounts", "reset_two_factor"]
 
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change:
+            stored = User.objects.get(pk=obj.pk)
+            before = {field: getattr(stored, field) for field in services.STAFF_AUDITED_FIELDS}
+        super().save_model(request, obj, form, change)
+        if change:
+            services.user_staff_change_recorded(user=obj, actor=request.user, before=before)
+
     @admin.action(description="Unlock selected accounts")
     def unlock_accounts(self, request, queryset):
         for user in queryset:

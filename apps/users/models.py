@@ -68,6 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     bio = models.TextField(blank=True, max_length=2000)
 
     email_verified = models.BooleanField(default=False)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
     failed_login_attempts = models.PositiveIntegerField(default=0)
     account_locked_until = models.DateTimeField(null=True, blank=True)
     last_login_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -199,3 +200,37 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.email} {self.outcome}"
+
+
+class Session(models.Model):
+    """One login: the chain of refresh tokens that rotation produces, under a stable id.
+
+    Access and refresh tokens carry the session id (`sid`); a token is honoured only while its
+    session is live, so revoking a session ends its access tokens at once, not 15 minutes later.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    two_factor = models.BooleanField(default=False, help_text="The login passed two-factor authentication.")
+    # The refresh token now valid, and the one it replaced (accepted for a short grace period so
+    # two browser tabs refreshing together don't sign the user out).
+    refresh_jti = models.CharField(max_length=64, unique=True)
+    previous_refresh_jti = models.CharField(max_length=64, blank=True, db_index=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        indexes = [models.Index(fields=["user", "revoked_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} of {self.user_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -150,6 +150,11 @@ class PasswordAndCodeSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=32)
 
 
+class DeleteAccountSerializer(serializers.Serializer):
+    password = password_field()
+    code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
 class TwoFactorSetupSerializer(serializers.Serializer):
     secret = serializers.CharField()
     otpauth_url = serializers.CharField()
@@ -163,3 +168,36 @@ class BackupCodesSerializer(serializers.Serializer):
 class MessageSerializer(serializers.Serializer):
     detail = serializers.CharField()
     message = serializers.CharField()
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    device = serializers.CharField()
+    browser = serializers.CharField()
+    os = serializers.CharField()
+    ip_address = serializers.IPAddressField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    two_factor = serializers.BooleanField()
+    current = serializers.BooleanField()
+
+    def to_representation(self, session):
+        from ua_parser import parse
+
+        agent = parse(session.user_agent or "").with_defaults()
+        browser = " ".join(filter(None, [agent.user_agent.family, agent.user_agent.major]))
+        os_name = " ".join(filter(None, [agent.os.family, agent.os.major]))
+        device = agent.device.family if agent.device.family != "Other" else ""
+        return {
+            "id": str(session.pk),
+            "device": device or f"{browser} on {os_name}",
+            "browser": browser,
+            "os": os_name,
+            "ip_address": session.ip_address,
+            "created_at": serializers.DateTimeField().to_representation(session.created_at),
+            "last_used_at": serializers.DateTimeField().to_representation(session.last_used_at),
+            "expires_at": serializers.DateTimeField().to_representation(session.expires_at),
+            "two_factor": session.two_factor,
+            "current": str(session.pk) == self.context.get("current_session_id"),
+        }

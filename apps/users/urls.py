@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from . import views
 
 router = SimpleRouter()
+router.register("users/sessions", views.SessionViewSet, basename="sessions")
 router.register("users", views.UserViewSet, basename="users")
 
 urlpatterns = [

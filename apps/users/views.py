@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.audit import audit_record
 from apps.core.http import client_ip, user_agent
 
 from . import serializers as s
@@ -83,7 +84,12 @@ class TokenRefreshView(APIView):
     def post(self, request: Request) -> Response:
         serializer = s.RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(services.tokens_refresh(refresh=serializer.validated_data["refresh"]))
+        client = _client(request)
+        return Response(
+            services.tokens_refresh(
+                refresh=serializer.validated_data["refresh"], ip=client.ip, user_agent=client.user_agent
+            )
+        )
 
 
 class UserViewSet(viewsets.GenericViewSet):
@@ -139,8 +145,16 @@ class UserViewSet(viewsets.GenericViewSet):
     def logout(self, request: Request) -> Response:
         serializer = s.RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.tokens_revoke(refresh=serializer.validated_data["refresh"], user=request.user)
+        services.session_revoke_by_refresh(refresh=serializer.validated_data["refresh"], user=request.user)
         return _message("Logged out.")
+
+    @extend_schema(request=None, responses={200: s.MessageSerializer, 401: ERROR})
+    @action(detail=False, methods=["post"])
+    def logout_all(self, request: Request) -> Response:
+        """End every session of the caller, this one included; their access tokens stop at once."""
+        count = services.sessions_revoke_all(user=request.user, reason="logout_all")
+        audit_record(action="auth.logout_all", actor=request.user, target=request.user, details={"sessions": count})
+        return _message(f"Logged out of {count} session(s).")
 
     @extend_schema(responses={200: s.UserProfileSerializer, 401: ERROR})
     @action(detail=False, methods=["get"])
@@ -190,6 +204,30 @@ class UserViewSet(viewsets.GenericViewSet):
         services.user_unlock_with_token(token=serializer.validated_data["token"])
         return _message("Your account is unlocked. You can log in again.")
 
+    # --- personal data ---------------------------------------------------------------------------
+    @extend_schema(
+        responses={200: OpenApiResponse(description="Everything held about the caller, by section"), 401: ERROR}
+    )
+    @action(detail=False, methods=["get"])
+    def export_data(self, request: Request) -> Response:
+        """Everything the system holds about the caller, as JSON (DPDP Act 2023)."""
+        response = Response(services.user_export_data(user=request.user))
+        response["Content-Disposition"] = 'attachment; filename="titanobova-my-data.json"'
+        return response
+
+    @extend_schema(request=s.DeleteAccountSerializer, responses={200: s.MessageSerializer, 400: ERROR, 401: ERROR})
+    @action(detail=False, methods=["post"], throttle_scope="two_factor")
+    def delete_account(self, request: Request) -> Response:
+        """Deactivate the account and erase personal data, except invoices the law makes us keep."""
+        serializer = s.DeleteAccountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_delete_account(
+            user=request.user,
+            password=serializer.validated_data["password"],
+            code=serializer.validated_data.get("code") or None,
+        )
+        return _message("Your account has been deleted. A confirmation is on its way to your e-mail address.")
+
     # --- two-factor authentication ---------------------------------------------------------------
     @extend_schema(request=s.PasswordSerializer, responses={200: s.TwoFactorSetupSerializer, 400: ERROR, 401: ERROR})
     @action(detail=False, methods=["post"])
@@ -235,3 +273,25 @@ class UserViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         codes = services.two_factor_regenerate_backup_codes(user=request.user, **serializer.validated_data)
         return Response({"backup_codes": codes})
+
+
+class SessionViewSet(viewsets.GenericViewSet):
+    """The caller's active sessions (logins), and revoking one."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.SessionSerializer
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+
+    def get_queryset(self):
+        return services.sessions_active(user=self.request.user)
+
+    @extend_schema(responses={200: s.SessionSerializer(many=True), 401: ERROR})
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        context = {"current_session_id": request.auth.get("sid") if request.auth else None}
+        return self.get_paginated_response(s.SessionSerializer(page, many=True, context=context).data)
+
+    @extend_schema(responses={204: None, 401: ERROR, 404: ERROR})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.session_revoke(user=request.user, session_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,16 +10,19 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from apps.core import personal_data
+from apps.core.audit import audit_record
 from apps.core.emails import email_send
 from apps.core.errors import ApplicationError
 
 from ..error_codes import UserErrorCode
-from ..models import User, normalize_email
+from ..models import TwoFactorAuth, User, normalize_email
 from .links import action_link
-from .tokens import tokens_revoke_all
+from .tokens import sessions_revoke_all
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("security")
@@ -40,7 +43,13 @@ def user_validate_password(*, password: str, user: User, field: str = "password"
 @transaction.atomic
 def user_register(*, email: str, password: str, first_name: str, last_name: str, phone_number: str = "") -> User:
     email = normalize_email(email)
-    user = User(email=email, first_name=first_name, last_name=last_name, phone_number=phone_number)
+    user = User(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone_number=phone_number,
+        terms_accepted_at=timezone.now(),  # registering is accepting the terms; the time is kept
+    )
     if User.objects.filter(email=email).exists():
         raise ApplicationError(
             "An account with this e-mail address already exists.",
@@ -59,6 +68,7 @@ def user_register(*, email: str, password: str, first_name: str, last_name: str,
             fields={"email": ["An account with this e-mail address already exists."]},
         ) from exc
     user_send_verification_email(user=user)
+    audit_record(action="user.registered", actor=user, target=user)
     logger.info("User registered", extra={"user_id": str(user.pk)})
     return user
 
@@ -102,6 +112,7 @@ def user_verify_email(*, token: str) -> User:
     if not user.email_verified:
         user.email_verified = True
         user.save(update_fields=["email_verified", "updated_at"])
+        audit_record(action="user.email_verified", actor=user, target=user)
     return user
 
 
@@ -113,11 +124,13 @@ PROFILE_EDITABLE_FIELDS = ("first_name", "last_name", "phone_number", "bio", "pr
 
 def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
     """Apply only the profile fields a user may edit; everything else is ignored."""
-    changed = [field for field in PROFILE_EDITABLE_FIELDS if field in data]
+    changed = [field for field in PROFILE_EDITABLE_FIELDS if field in data and getattr(user, field) != data[field]]
     for field in changed:
         setattr(user, field, data[field])
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
+        # Which fields changed, never their values.
+        audit_record(action="user.profile_updated", actor=user, target=user, details={"fields": changed})
     return user
 
 
@@ -129,15 +142,17 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
             UserErrorCode.WRONG_PASSWORD,
             fields={"old_password": ["The current password is not correct."]},
         )
-    _set_password(user=user, password=new_password, field="new_password")
+    _set_password(user=user, password=new_password, field="new_password", action="user.password_changed")
     security_logger.info("Password changed for user %s", user.pk)
 
 
-def _set_password(*, user: User, password: str, field: str) -> None:
+def _set_password(*, user: User, password: str, field: str, action: str) -> None:
+    """Set a new password, end every session (their access tokens stop at once), tell the user."""
     user_validate_password(password=password, user=user, field=field)
     user.set_password(password)
     user.save(update_fields=["password", "updated_at"])
-    tokens_revoke_all(user=user)
+    sessions_revoke_all(user=user, reason=action)
+    audit_record(action=action, actor=user, target=user)
     email_send(to=user.email, template="password_changed", context={"first_name": user.first_name})
 
 
@@ -186,10 +201,78 @@ def user_reset_password(*, token: str, new_password: str) -> User:
         raise ApplicationError(
             "This password reset link is invalid, used or expired. Ask for a new one.", UserErrorCode.INVALID_TOKEN
         )
-    _set_password(user=user, password=new_password, field="new_password")
+    _set_password(user=user, password=new_password, field="new_password", action="user.password_reset")
     if not user.email_verified:
         # Following the e-mailed link proves the address.
         user.email_verified = True
         user.save(update_fields=["email_verified", "updated_at"])
     security_logger.info("Password reset completed for user %s", user.pk)
     return user
+
+
+# ---------------------------------------------------------------------------
+# Personal data (DPDP Act 2023)
+# ---------------------------------------------------------------------------
+def user_export_data(*, user: User) -> dict[str, Any]:
+    """Everything the system holds about the user, from every app (apps.core.personal_data)."""
+    data = personal_data.export_all(user)
+    audit_record(action="user.data_exported", actor=user, target=user)
+    return data
+
+
+def user_delete_account(*, user: User, password: str, code: str | None = None) -> None:
+    """Deactivate the account and erase or anonymise personal data, except what the law keeps
+    (invoices keep the buyer's name, address and GSTIN). Confirmed with the password, and with a
+    2FA code when 2FA is on."""
+    from .two_factor import two_factor_verify_code, user_has_two_factor
+
+    if not user.check_password(password):
+        raise ApplicationError(
+            "The password is not correct.", UserErrorCode.WRONG_PASSWORD, fields={"password": ["Not correct."]}
+        )
+    if user_has_two_factor(user) and not (code and two_factor_verify_code(user=user, code=code)):
+        raise ApplicationError(
+            "Enter a valid two-factor code to delete the account.",
+            UserErrorCode.INVALID_TWO_FACTOR_CODE,
+            fields={"code": ["The code is not valid."]},
+        )
+    original_email, first_name = user.email, user.first_name
+    with transaction.atomic():
+        erased = personal_data.erase_all(user)
+        sessions_revoke_all(user=user, reason="account_deleted")
+        user.two_factor_challenges.all().delete()
+        user.backup_codes.all().delete()
+        TwoFactorAuth.objects.filter(user=user).delete()
+        if user.profile_picture:
+            user.profile_picture.delete(save=False)
+        user.email = f"deleted-{user.pk.hex}@deleted.invalid"
+        user.first_name = user.last_name = user.phone_number = user.bio = ""
+        user.profile_picture = ""
+        user.email_verified = False
+        user.is_active = False
+        user.last_login_ip = None
+        user.set_unusable_password()
+        user.save()
+        audit_record(action="user.deleted", actor=user, target=user, details={"erased": erased})
+        email_send(to=original_email, template="account_deleted", context={"first_name": first_name})
+    security_logger.warning("Account %s deleted at the user's request", user.pk)
+
+
+# ---------------------------------------------------------------------------
+# Changes made by staff (Django admin)
+# ---------------------------------------------------------------------------
+STAFF_AUDITED_FIELDS = ("user_type", "is_active", "is_superuser", "email", "email_verified")
+
+
+def user_staff_change_recorded(*, user: User, actor: User, before: dict[str, Any]) -> None:
+    """After staff saved a user: audit role and access changes; deactivation ends every session."""
+    changes = {
+        field: {"from": before[field], "to": getattr(user, field)}
+        for field in STAFF_AUDITED_FIELDS
+        if field in before and before[field] != getattr(user, field)
+    }
+    if not changes:
+        return
+    audit_record(action="user.role_changed", actor=actor, target=user, details={"changes": changes})
+    if before.get("is_active") and not user.is_active:
+        sessions_revoke_all(user=user, reason="deactivated")

@@ -9,12 +9,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.audit import audit_record
 from apps.core.errors import AuthenticationError
 
 from ..error_codes import UserErrorCode
 from ..models import LoginAttempt, LoginOutcome, User, normalize_email
 from . import lockout, two_factor
-from .tokens import tokens_issue
+from .tokens import session_start
 
 security_logger = logging.getLogger("security")
 
@@ -138,11 +139,12 @@ def auth_record_success(*, user: User, client: ClientInfo) -> None:
     user.last_login_ip = client.ip
     User.objects.filter(pk=user.pk).update(last_login=user.last_login, last_login_ip=client.ip)
     _trail(email=user.email, user=user, outcome=LoginOutcome.SUCCESS, client=client)
+    audit_record(action="auth.login", actor=user, target=user, ip=client.ip)
 
 
 def _complete_login(*, user: User, client: ClientInfo, two_factor_passed: bool) -> LoginResult:
     auth_record_success(user=user, client=client)
-    access, refresh = tokens_issue(user=user, two_factor=two_factor_passed)
+    access, refresh = session_start(user=user, ip=client.ip, user_agent=client.user_agent, two_factor=two_factor_passed)
     security_logger.info("Login succeeded for user %s", user.pk)
     return LoginResult(user=user, access=access, refresh=refresh)
 

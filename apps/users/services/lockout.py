@@ -105,11 +105,11 @@ def lockout_reset(*, user: User) -> None:
 
 def _lock(user: User) -> None:
     """Lock the (row-locked) user now, tell them by e-mail with an unlock link, and audit it."""
-    from .tokens import tokens_revoke_all
+    from .tokens import sessions_revoke_all
 
     user.account_locked_until = timezone.now() + timedelta(seconds=settings.LOCKOUT_DURATION_SECONDS)
     user.save(update_fields=["failed_login_attempts", "account_locked_until", "updated_at"])
-    tokens_revoke_all(user=user)
+    sessions_revoke_all(user=user, reason="lockout")
     token = signing.dumps({"uid": str(user.pk), "until": user.account_locked_until.timestamp()}, salt=_UNLOCK_SALT)
     email_send(
         to=user.email,
