@@ -69,6 +69,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIDMiddleware",
     "apps.core.middleware.SecurityHeadersMiddleware",
+    # Near the top, so that errors raised by the middleware below it (a bad Host header, CSRF)
+    # are turned into the JSON error body under /api/ as well.
+    "apps.core.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -78,7 +81,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "apps.core.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "titanobova_project.urls"
@@ -258,7 +260,7 @@ REST_FRAMEWORK = {
         "apps.core.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "apps.core.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -269,8 +271,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-if DEBUG:
-    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+# JSON only, also in development: /api/v1/docs/ is the interactive view of the API.
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", default=15)),
@@ -385,6 +386,15 @@ if SENDGRID_API_KEY:
 else:
     EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
+# Outbox delivery: transient provider errors (timeouts, 429, 5xx) are retried with exponential
+# backoff and jitter; after EMAIL_MAX_RETRIES the message is marked failed (resend from the admin).
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=8)
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
+EMAIL_RETRY_MAX_DELAY_SECONDS = env.float("EMAIL_RETRY_MAX_DELAY_SECONDS", default=3600.0)
+EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
+# Where staff notifications about new contact messages are e-mailed (empty: none by e-mail).
+STAFF_NOTIFICATION_EMAIL = env.str("STAFF_NOTIFICATION_EMAIL", default="team@titanobova.com")
+
 # ---------------------------------------------------------------------------
 # Stripe (used by the payments app)
 # ---------------------------------------------------------------------------
@@ -399,6 +409,7 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
@@ -406,6 +417,25 @@ if SENTRY_DSN:
         release=env.str("SENTRY_RELEASE", default=None),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
+        # Request bodies carry passwords, tokens and 2FA codes: never send them.
+        max_request_body_size="never",
+        event_scrubber=EventScrubber(
+            denylist=[
+                *DEFAULT_DENYLIST,
+                "new_password",
+                "old_password",
+                "refresh",
+                "access",
+                "challenge_token",
+                "code",
+                "token",
+                "backup_codes",
+                "secret",
+                "otpauth_url",
+                "qr_code",
+            ],
+            recursive=True,
+        ),
     )
 
 # ---------------------------------------------------------------------------
@@ -441,6 +471,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # runserver's access log: its URLs can carry e-mailed tokens, so it goes through the filters.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "security": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

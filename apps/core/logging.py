@@ -11,8 +11,9 @@ _REDACTIONS = [
     # key=value or "key": "value" pairs whose key names a secret.
     (
         re.compile(
-            r"(?i)(\"?(?:password|passwd|new_password|old_password|secret|token|refresh|access|code|"
-            r"backup_codes?|otp|totp_secret|api_key|authorization)\"?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,&}]+)"
+            r"(?i)([\"']?(?:password|passwd|new_password|old_password|secret|token|refresh|access|code|"
+            r"challenge_token|backup_codes?|otp|totp_secret|api_key|authorization)[\"']?\s*[:=]\s*)"
+            r"(\"[^\"]*\"|'[^']*'|\[[^\]]*\]|[^\s,&}]+)"
         ),
         r"\1[redacted]",
     ),

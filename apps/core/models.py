@@ -36,3 +36,41 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit log entries are append-only.")
+
+
+class OutboundEmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every e-mail the application sends, with its delivery state.
+
+    A row is written in the same transaction as the change that causes the e-mail, then a Celery
+    task delivers it. A message that fails after all retries stays here, visible and resendable.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    to = models.EmailField(max_length=254, db_index=True)
+    template = models.CharField(max_length=64)
+    context = models.JSONField(default=dict, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    status = models.CharField(
+        max_length=8, choices=OutboundEmailStatus.choices, default=OutboundEmailStatus.QUEUED, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    # A delivery attempt holds a short lease, so two workers never send the same message at once.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "outgoing e-mail"
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.to} ({self.status})"

@@ -36,35 +36,42 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[period.strip().lower()]
 
 
+def rate_limit_hit(*, scope: str, ident: str) -> float | None:
+    """Count one request against `scope` for `ident`; return the seconds to wait when over the
+    limit, None when allowed (or when rate limiting is off, or the cache is down: fail open)."""
+    rate = settings.RATELIMIT_RATES.get(scope) if settings.RATELIMIT_ENABLE else None
+    if not rate:
+        return None
+    limit, period = parse_rate(rate)
+    now = time.time()
+    key = f"ratelimit:{scope}:{ident}:{int(now // period)}"
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this request opens a new window
+        cache.add(key, 1, timeout=period + 1)
+        count = 1
+    if count is None or count <= limit:
+        return None
+    return period - (now % period)
+
+
+def client_ident(request) -> str:
+    """Logged-in callers are counted per user, anonymous ones per client IP."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{client_ip(request) or 'unknown'}"
+
+
 class _WindowThrottle(BaseThrottle):
     def get_scope(self, request, view) -> str | None:
         raise NotImplementedError
 
-    def get_ident(self, request) -> str:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return f"user:{user.pk}"
-        return f"ip:{client_ip(request) or 'unknown'}"
-
     def allow_request(self, request, view) -> bool:
-        if not settings.RATELIMIT_ENABLE:
-            return True
         scope = self.get_scope(request, view)
-        rate = settings.RATELIMIT_RATES.get(scope) if scope else None
-        if not rate:
-            return True
-        limit, period = parse_rate(rate)
-        now = time.time()
-        window = int(now // period)
-        key = f"ratelimit:{scope}:{self.get_ident(request)}:{window}"
-        cache.add(key, 0, timeout=period + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this request opens a new window
-            cache.add(key, 1, timeout=period + 1)
-            count = 1
-        self._wait = period - (now % period)
-        return count is None or count <= limit
+        self._wait = rate_limit_hit(scope=scope, ident=client_ident(request)) if scope else None
+        return self._wait is None
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)

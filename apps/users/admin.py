@@ -71,18 +71,28 @@ class UserAdmin(DjangoUserAdmin):
         if change:
             services.user_staff_change_recorded(user=obj, actor=request.user, before=before)
 
-    @admin.action(description="Unlock selected accounts")
-    def unlock_accounts(self, request, queryset):
-        for user in queryset:
-            services.user_unlock_by_staff(user=user, actor=request.user)
-        self.message_user(request, f"Unlocked {queryset.count()} account(s).", messages.SUCCESS)
+    def _targets(self, request, queryset):
+        """Only superusers act on staff accounts; everyone else is skipped with a message."""
+        allowed = [user for user in queryset if request.user.is_superuser or not user.is_staff]
+        skipped = len(queryset) - len(allowed)
+        if skipped:
+            self.message_user(request, f"Skipped {skipped} staff account(s): only a superuser can.", messages.WARNING)
+        return allowed
 
-    @admin.action(description="Reset two-factor authentication (lost device)")
+    @admin.action(description="Unlock selected accounts", permissions=["change"])
+    def unlock_accounts(self, request, queryset):
+        targets = self._targets(request, queryset)
+        for user in targets:
+            services.user_unlock_by_staff(user=user, actor=request.user)
+        self.message_user(request, f"Unlocked {len(targets)} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Reset two-factor authentication (lost device)", permissions=["change"])
     def reset_two_factor(self, request, queryset):
-        for user in queryset:
+        targets = self._targets(request, queryset)
+        for user in targets:
             services.two_factor_reset_by_staff(user=user, actor=request.user)
         self.message_user(
-            request, f"Two-factor authentication reset for {queryset.count()} account(s); they were e-mailed."
+            request, f"Two-factor authentication reset for {len(targets)} account(s); they were e-mailed."
         )
 
 

@@ -1,3 +1,5 @@
+import math
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -5,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from apps.core.errors import ApplicationError
 from apps.core.http import client_ip, user_agent
+from apps.core.throttling import rate_limit_hit
 
 from . import services
 
@@ -26,6 +29,9 @@ class TwoFactorAdminAuthenticationForm(AdminAuthenticationForm):
         if not email or not password:
             return self.cleaned_data
         client = services.ClientInfo(ip=client_ip(self.request), user_agent=user_agent(self.request))
+        wait = rate_limit_hit(scope="login", ident=f"ip:{client.ip or 'unknown'}")
+        if wait is not None:
+            raise ValidationError(f"Too many login attempts. Try again in {math.ceil(wait)} seconds.", code="throttled")
         try:
             user, passed_two_factor = services.auth_authenticate(
                 email=email,
@@ -38,7 +44,11 @@ class TwoFactorAdminAuthenticationForm(AdminAuthenticationForm):
             if exc.code == "invalid_credentials":
                 raise self.get_invalid_login_error() from exc
             raise ValidationError(exc.message, code=exc.code) from exc
-        self.confirm_login_allowed(user)
+        try:
+            self.confirm_login_allowed(user)
+        except ValidationError:
+            services.auth_record_not_allowed(user=user, client=client)
+            raise
         if settings.REQUIRE_2FA_FOR_STAFF and not passed_two_factor:
             raise ValidationError(
                 "Staff accounts must use two-factor authentication. Set it up through the API "

@@ -70,6 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified = models.BooleanField(default=False)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
     failed_login_attempts = models.PositiveIntegerField(default=0)
+    last_failed_login_at = models.DateTimeField(null=True, blank=True)
     account_locked_until = models.DateTimeField(null=True, blank=True)
     last_login_ip = models.GenericIPAddressField(null=True, blank=True)
 
@@ -174,6 +175,19 @@ class TwoFactorChallenge(models.Model):
         return f"2FA challenge for {self.user}"
 
 
+class LoginFailureCounter(models.Model):
+    """Failed logins for an e-mail address without an account, counted exactly like an account's
+    (same fields, same rules), so the answers never tell which addresses have accounts."""
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    failed_login_attempts = models.PositiveIntegerField(default=0)
+    last_failed_login_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    account_locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email_hash[:12]}… {self.failed_login_attempts} failures"
+
+
 class LoginOutcome(models.TextChoices):
     SUCCESS = "success", "Success"
     BAD_PASSWORD = "bad_password", "Wrong password"
@@ -182,6 +196,7 @@ class LoginOutcome(models.TextChoices):
     LOCKED = "locked", "Locked"
     TWO_FACTOR_REQUIRED = "two_factor_required", "2FA code required"
     TWO_FACTOR_FAILED = "two_factor_failed", "Wrong 2FA code"
+    NOT_ALLOWED = "not_allowed", "Not allowed there (e.g. the Django admin)"
 
 
 class LoginAttempt(models.Model):

@@ -103,3 +103,45 @@ def test_admin_pages_are_not_turned_into_json(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert client.get("/not-api/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100000,
+        "null",
+        "[]",
+        '"just a string"',
+        '{"username": ["a"], "password": {"a": 1}}',
+        '{"username": "a@b.com", "password": null}',
+        '{"username": "a@b.com", "password": "x", "code": NaN}',
+        '{"username": "\\ud800x", "password": "x"}',
+        '{"username": "' + "a" * 100000 + '", "password": "x"}',
+    ],
+)
+def test_odd_json_bodies_get_a_json_4xx(api_client, body):
+    response = api_client.generic("POST", "/api/v1/auth/token/", body, content_type="application/json")
+    assert 400 <= response.status_code < 500, response.content[:200]
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_non_utf8_body_gets_a_json_400(api_client):
+    body = b'{"username": "\xff\xfe", "password": "x"}'
+    response = api_client.generic("POST", "/api/v1/auth/token/", body, content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+
+
+def test_a_bad_host_header_under_api_gets_json(client):
+    response = client.get("/api/v1/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_an_html_accept_header_still_gets_the_json_body(api_client):
+    response = api_client.post(
+        "/api/v1/auth/token/",
+        {"username": "x@example.com", "password": "y" * 12},
+        format="json",
+        HTTP_ACCEPT="text/html",
+    )
+    assert response["Content-Type"].startswith("application/json")

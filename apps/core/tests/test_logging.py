@@ -55,3 +55,12 @@ def test_security_events_reach_the_security_log_file(api_client, settings):
     for handler in security.handlers:
         handler.flush()
     assert "marker-7f3a9c" in log_file.read_text()
+
+
+def test_python_dict_reprs_are_redacted():
+    message = _filtered("payload %s", {"password": "hunter2hunter2", "refresh": "abc.def", "code": "123456"})
+    assert "hunter2hunter2" not in message and "abc.def" not in message and "123456" not in message
+
+
+def test_tokens_in_urls_are_redacted():
+    assert "s3cr3t" not in _filtered('"GET /account/reset-password/?token=s3cr3t HTTP/1.1" 200')

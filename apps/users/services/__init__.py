@@ -21,6 +21,7 @@ from .auth import (
     LoginResult,
     auth_authenticate,
     auth_login,
+    auth_record_not_allowed,
     auth_record_success,
     auth_verify_two_factor,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "LoginResult",
     "auth_authenticate",
     "auth_login",
+    "auth_record_not_allowed",
     "auth_record_success",
     "auth_verify_two_factor",
     "password_reset_token_is_valid",

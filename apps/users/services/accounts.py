@@ -134,15 +134,17 @@ def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
-@transaction.atomic
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
-    if not user.check_password(old_password):
+    from .lockout import lockout_guarded_check
+
+    if not lockout_guarded_check(user=user, check=lambda: user.check_password(old_password)):
         raise ApplicationError(
             "The current password is not correct.",
             UserErrorCode.WRONG_PASSWORD,
             fields={"old_password": ["The current password is not correct."]},
         )
-    _set_password(user=user, password=new_password, field="new_password", action="user.password_changed")
+    with transaction.atomic():  # not around the check above: a failed check must stay counted
+        _set_password(user=user, password=new_password, field="new_password", action="user.password_changed")
     security_logger.info("Password changed for user %s", user.pk)
 
 
@@ -224,18 +226,11 @@ def user_delete_account(*, user: User, password: str, code: str | None = None) -
     """Deactivate the account and erase or anonymise personal data, except what the law keeps
     (invoices keep the buyer's name, address and GSTIN). Confirmed with the password, and with a
     2FA code when 2FA is on."""
-    from .two_factor import two_factor_verify_code, user_has_two_factor
+    from .two_factor import require_code, require_password, user_has_two_factor
 
-    if not user.check_password(password):
-        raise ApplicationError(
-            "The password is not correct.", UserErrorCode.WRONG_PASSWORD, fields={"password": ["Not correct."]}
-        )
-    if user_has_two_factor(user) and not (code and two_factor_verify_code(user=user, code=code)):
-        raise ApplicationError(
-            "Enter a valid two-factor code to delete the account.",
-            UserErrorCode.INVALID_TWO_FACTOR_CODE,
-            fields={"code": ["The code is not valid."]},
-        )
+    require_password(user=user, password=password)
+    if user_has_two_factor(user):
+        require_code(user=user, code=code or "")
     original_email, first_name = user.email, user.first_name
     with transaction.atomic():
         erased = personal_data.erase_all(user)

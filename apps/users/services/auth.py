@@ -123,13 +123,22 @@ def auth_authenticate(
 
 def _check_second_factor(*, user: User, code: str, client: ClientInfo) -> None:
     """A wrong code counts towards the lockout like a wrong password."""
-    lockout.lockout_reserve(user=user)
-    if two_factor.two_factor_verify_code(user=user, code=code) is None:
-        lockout.lockout_fail(user=user)
+    try:
+        accepted = lockout.lockout_guarded_check(
+            user=user, check=lambda: two_factor.two_factor_verify_code(user=user, code=code) is not None
+        )
+    except lockout.AccountLockedError:
+        _trail(email=user.email, user=user, outcome=LoginOutcome.LOCKED, client=client)
+        raise
+    if not accepted:
         _trail(email=user.email, user=user, outcome=LoginOutcome.TWO_FACTOR_FAILED, client=client)
         security_logger.info("2FA code refused for user %s", user.pk)
         raise invalid_code()
-    lockout.lockout_release(user=user)
+
+
+def auth_record_not_allowed(*, user: User, client: ClientInfo) -> None:
+    """Right credentials, wrong place (a student at the Django admin login)."""
+    _trail(email=user.email, user=user, outcome=LoginOutcome.NOT_ALLOWED, client=client)
 
 
 def auth_record_success(*, user: User, client: ClientInfo) -> None:
@@ -159,18 +168,24 @@ def auth_verify_two_factor(*, challenge_token: str, code: str, client: ClientInf
     challenge is dead and the person starts again with the password."""
     error: Exception | None = None
     with transaction.atomic():
-        challenge = two_factor.challenge_load(token=challenge_token)
-        user = challenge.user
         try:
-            _check_second_factor(user=user, code=code, client=client)
-        except (AuthenticationError, lockout.AccountLockedError) as exc:
-            # Caught inside the transaction so the failure counts are committed, then re-raised.
-            challenge.failed_attempts += 1
-            challenge.save(update_fields=["failed_attempts"])
-            error = exc
+            challenge = two_factor.challenge_load(token=challenge_token)
+        except two_factor.InvalidChallengeError as exc:
+            error, user = exc, exc.user
         else:
-            challenge.used_at = timezone.now()
-            challenge.save(update_fields=["used_at"])
+            user = challenge.user
+            try:
+                _check_second_factor(user=user, code=code, client=client)
+            except (AuthenticationError, lockout.AccountLockedError) as exc:
+                # Caught inside the transaction so the failure counts are committed, then re-raised.
+                challenge.failed_attempts += 1
+                challenge.save(update_fields=["failed_attempts"])
+                error = exc
+            else:
+                challenge.used_at = timezone.now()
+                challenge.save(update_fields=["used_at"])
+    if isinstance(error, two_factor.InvalidChallengeError):
+        _trail(email=getattr(user, "email", ""), user=user, outcome=LoginOutcome.TWO_FACTOR_FAILED, client=client)
     if error is not None:
         raise error
     return _complete_login(user=user, client=client, two_factor_passed=True)

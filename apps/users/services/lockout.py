@@ -1,24 +1,24 @@
 """Account lockout: after LOCKOUT_THRESHOLD consecutive failures, no login for LOCKOUT_DURATION.
 
-Every password check first reserves a failure slot atomically (a row lock on the user, or an
-atomic cache increment for e-mails without an account), so however many requests race, at most
-LOCKOUT_THRESHOLD of them reach a password check before the lock. A correct password gives its
-slot back; only a complete login (password and, where enabled, 2FA) resets the count.
+Every password or 2FA-code check first reserves a failure slot under a row lock, so however many
+requests race, at most LOCKOUT_THRESHOLD of them reach a check before the lock. A correct answer
+gives its slot back; only a complete login resets the count. Failures count as consecutive while
+each comes within LOCKOUT_DURATION of the previous one.
 
-E-mails without an account are counted and locked the same way, keyed by the normalised e-mail in
-the cache, so neither the 401 nor the lockout answer tells which accounts exist.
+E-mails without an account are counted in LoginFailureCounter rows (keyed by a hash of the
+normalised e-mail) by the very same code, so neither the 401 nor the lockout answer (status, body,
+Retry-After) tells which accounts exist. Both live in the database: a Redis outage changes nothing.
 """
 
 import hashlib
 import logging
 import math
-import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from apps.core.emails import email_send
 from apps.core.errors import ApplicationError, PermissionDeniedError
 
 from ..error_codes import UserErrorCode
-from ..models import User
+from ..models import LoginFailureCounter, User
 from .links import action_link
 
 security_logger = logging.getLogger("security")
@@ -36,8 +36,8 @@ _UNLOCK_SALT = "users.unlock_account"
 
 
 class AccountLockedError(PermissionDeniedError):
-    def __init__(self, retry_after: int) -> None:
-        retry_after = max(1, int(retry_after))
+    def __init__(self, locked_until) -> None:
+        retry_after = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
         super().__init__(
             "This account is locked after too many failed login attempts. Try again later, or use "
             "the unlock link we e-mailed to the account's address.",
@@ -47,68 +47,50 @@ class AccountLockedError(PermissionDeniedError):
         )
 
 
-def _seconds_until(moment) -> int:
-    return math.ceil((moment - timezone.now()).total_seconds())
+def _window() -> timedelta:
+    return timedelta(seconds=settings.LOCKOUT_DURATION_SECONDS)
 
 
-def _cache_keys(email: str) -> tuple[str, str]:
-    digest = hashlib.sha256(email.encode()).hexdigest()
-    return f"lockout:count:{digest}", f"lockout:until:{digest}"
+# --- the rules, on any row with failed_login_attempts / last_failed_login_at / account_locked_until -
+def _reserve(row: models.Model, on_lock: Callable[[models.Model], None]) -> None:
+    """On a row-locked counter: take one failure slot, or raise AccountLockedError."""
+    now = timezone.now()
+    if row.account_locked_until and row.account_locked_until > now:
+        raise AccountLockedError(row.account_locked_until)
+    stale = row.last_failed_login_at is None or now - row.last_failed_login_at > _window()
+    if row.account_locked_until or (stale and row.failed_login_attempts):
+        row.failed_login_attempts, row.account_locked_until = 0, None  # a lock or a streak that ended
+    if row.failed_login_attempts >= settings.LOCKOUT_THRESHOLD:
+        # Every slot is taken by checks still in flight: this request is refused outright.
+        _lock(row, on_lock)
+    else:
+        row.failed_login_attempts += 1
+        row.last_failed_login_at = now
+        row.save(update_fields=["failed_login_attempts", "last_failed_login_at", "account_locked_until"])
+    if row.account_locked_until:
+        raise AccountLockedError(row.account_locked_until)
 
 
-# --- accounts that exist: the user row is the counter ------------------------------------------
-def lockout_reserve(*, user: User) -> None:
-    """Take one failure slot before a password or code check, or raise AccountLockedError."""
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        now = timezone.now()
-        if locked.account_locked_until and locked.account_locked_until > now:
-            raise_after = locked.account_locked_until
-        else:
-            if locked.account_locked_until:  # an expired lock: start counting afresh
-                locked.failed_login_attempts = 0
-                locked.account_locked_until = None
-            if locked.failed_login_attempts >= settings.LOCKOUT_THRESHOLD:
-                # Slots are used up by checks still in flight: this request is refused outright.
-                _lock(locked)
-                raise_after = locked.account_locked_until
-            else:
-                locked.failed_login_attempts += 1
-                locked.save(update_fields=["failed_login_attempts", "account_locked_until"])
-                raise_after = None
-    if raise_after is not None:
-        raise AccountLockedError(_seconds_until(raise_after))
-    user.failed_login_attempts = locked.failed_login_attempts
+def _fail(row: models.Model, on_lock: Callable[[models.Model], None]) -> None:
+    """On a row-locked counter: a reserved check failed; the failure that reaches the threshold locks."""
+    row.last_failed_login_at = timezone.now()
+    if row.failed_login_attempts >= settings.LOCKOUT_THRESHOLD and not row.account_locked_until:
+        _lock(row, on_lock)
+    else:
+        row.save(update_fields=["last_failed_login_at"])
 
 
-def lockout_release(*, user: User) -> None:
-    """A correct password gives back the slot it reserved (without resetting earlier failures)."""
-    User.objects.filter(pk=user.pk, failed_login_attempts__gt=0).update(
-        failed_login_attempts=F("failed_login_attempts") - 1
-    )
+def _lock(row: models.Model, on_lock: Callable[[models.Model], None]) -> None:
+    row.account_locked_until = timezone.now() + _window()
+    row.save(update_fields=["failed_login_attempts", "last_failed_login_at", "account_locked_until"])
+    on_lock(row)
 
 
-def lockout_fail(*, user: User) -> None:
-    """Record that a reserved check failed; the failure that reaches the threshold locks."""
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.failed_login_attempts >= settings.LOCKOUT_THRESHOLD and not locked.account_locked_until:
-            _lock(locked)
-
-
-def lockout_reset(*, user: User) -> None:
-    """A complete login: the count of consecutive failures starts again from zero."""
-    User.objects.filter(pk=user.pk).update(failed_login_attempts=0, account_locked_until=None)
-    user.failed_login_attempts = 0
-    user.account_locked_until = None
-
-
-def _lock(user: User) -> None:
-    """Lock the (row-locked) user now, tell them by e-mail with an unlock link, and audit it."""
+# --- accounts that exist ------------------------------------------------------------------------
+def _user_locked(user: User) -> None:
+    """Tell the user by e-mail with an unlock link, end their sessions, and audit it."""
     from .tokens import sessions_revoke_all
 
-    user.account_locked_until = timezone.now() + timedelta(seconds=settings.LOCKOUT_DURATION_SECONDS)
-    user.save(update_fields=["failed_login_attempts", "account_locked_until", "updated_at"])
     sessions_revoke_all(user=user, reason="lockout")
     token = signing.dumps({"uid": str(user.pk), "until": user.account_locked_until.timestamp()}, salt=_UNLOCK_SALT)
     email_send(
@@ -121,41 +103,84 @@ def _lock(user: User) -> None:
         },
     )
     audit_record(action="account.locked", target=user, details={"failed_attempts": user.failed_login_attempts})
-    security_logger.warning("Account %s locked after %s failed logins", user.pk, user.failed_login_attempts)
+    security_logger.warning("Account %s locked after %s failed checks", user.pk, user.failed_login_attempts)
 
 
-# --- e-mails without an account: the cache is the counter --------------------------------------
+def _on_user_row(user: User, rule: Callable) -> None:
+    # The rule's own failures are committed before AccountLockedError leaves this function, also
+    # inside an outer transaction (the savepoint is released, not rolled back).
+    error = None
+    with transaction.atomic():
+        row = User.objects.select_for_update().get(pk=user.pk)
+        try:
+            rule(row, _user_locked)
+        except AccountLockedError as exc:
+            error = exc
+    user.failed_login_attempts, user.account_locked_until = row.failed_login_attempts, row.account_locked_until
+    if error is not None:
+        raise error
+
+
+def lockout_reserve(*, user: User) -> None:
+    """Take one failure slot before a password or code check, or raise AccountLockedError."""
+    _on_user_row(user, _reserve)
+
+
+def lockout_fail(*, user: User) -> None:
+    _on_user_row(user, _fail)
+
+
+def lockout_release(*, user: User) -> None:
+    """A correct answer gives back the slot it reserved (without resetting earlier failures)."""
+    User.objects.filter(pk=user.pk, failed_login_attempts__gt=0).update(
+        failed_login_attempts=F("failed_login_attempts") - 1
+    )
+
+
+def lockout_reset(*, user: User) -> None:
+    """A complete login: the count of consecutive failures starts again from zero."""
+    User.objects.filter(pk=user.pk).update(failed_login_attempts=0, account_locked_until=None)
+    user.failed_login_attempts = 0
+    user.account_locked_until = None
+
+
+def lockout_guarded_check(*, user: User, check: Callable[[], bool]) -> bool:
+    """Run one secret check (password, 2FA code) under the lockout: it counts like a login."""
+    lockout_reserve(user=user)
+    if check():
+        lockout_release(user=user)
+        return True
+    lockout_fail(user=user)
+    return False
+
+
+# --- e-mails without an account -----------------------------------------------------------------
+def _on_unknown_row(email: str, rule: Callable) -> None:
+    email_hash = hashlib.sha256(email.encode()).hexdigest()
+    error = None
+    with transaction.atomic():
+        LoginFailureCounter.objects.get_or_create(email_hash=email_hash)
+        row = LoginFailureCounter.objects.select_for_update().get(email_hash=email_hash)
+        try:
+            rule(row, lambda _row: None)
+        except AccountLockedError as exc:
+            error = exc
+    if error is not None:
+        raise error
+
+
 def lockout_reserve_unknown(*, email: str) -> None:
-    count_key, until_key = _cache_keys(email)
-    until = cache.get(until_key)
-    if until is not None and until > time.time():
-        raise AccountLockedError(until - time.time())
-    cache.add(count_key, 0, timeout=settings.LOCKOUT_DURATION_SECONDS)
-    try:
-        count = cache.incr(count_key)
-    except ValueError:  # the key expired between add and incr
-        cache.add(count_key, 1, timeout=settings.LOCKOUT_DURATION_SECONDS)
-        count = 1
-    if count is not None and count > settings.LOCKOUT_THRESHOLD:
-        raise AccountLockedError(_lock_unknown(email))
+    _on_unknown_row(email, _reserve)
 
 
 def lockout_fail_unknown(*, email: str) -> None:
-    count_key, _ = _cache_keys(email)
-    count = cache.get(count_key) or 0
-    if count >= settings.LOCKOUT_THRESHOLD:
-        _lock_unknown(email)
+    _on_unknown_row(email, _fail)
 
 
-def _lock_unknown(email: str) -> float:
-    """Lock an e-mail without an account (once); return the seconds left."""
-    count_key, until_key = _cache_keys(email)
-    until = time.time() + settings.LOCKOUT_DURATION_SECONDS
-    if not cache.add(until_key, until, timeout=settings.LOCKOUT_DURATION_SECONDS):
-        until = cache.get(until_key) or until
-    else:
-        cache.delete(count_key)
-    return until - time.time()
+def lockout_counters_purge() -> int:
+    """Forget counters of unknown e-mails whose last failure is older than the lockout window."""
+    deleted, _ = LoginFailureCounter.objects.filter(last_failed_login_at__lt=timezone.now() - _window()).delete()
+    return deleted
 
 
 # --- unlocking --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from apps.core.errors import AuthenticationError, NotFoundError
 from apps.core.permissions import TWO_FACTOR_CLAIM
 
 from ..error_codes import UserErrorCode
-from ..models import Session, User
+from ..models import Session, TwoFactorChallenge, User
 
 security_logger = logging.getLogger("security")
 
@@ -145,8 +145,10 @@ def session_revoke(*, user: User, session_id: Any) -> None:
 
 
 def sessions_revoke_all(*, user: User, reason: str) -> int:
-    """End every session of the user: their access tokens stop working at once."""
+    """End every session of the user (their access tokens stop working at once), and every
+    half-finished 2FA login."""
     count = _revoke(Session.objects.filter(user=user))
+    TwoFactorChallenge.objects.filter(user=user, used_at__isnull=True).delete()
     security_logger.info("Revoked %s session(s) of user %s (%s)", count, user.pk, reason)
     return count
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import io
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ def totp_code_at(*, secret: str, for_time: float, digits: int = TOTP_DIGITS) -> 
 def totp_matching_step(*, secret: str, code: str, now: float | None = None, digits: int = TOTP_DIGITS) -> int | None:
     """The time step (within one step of drift) whose code equals `code`, or None."""
     code = (code or "").strip().replace(" ", "")
-    if len(code) != digits or not code.isdigit():
+    if not re.fullmatch(rf"[0-9]{{{digits}}}", code):  # ASCII digits only (isdigit() takes "١٢٣")
         return None
     now = time.time() if now is None else now
     current = int(now // TOTP_STEP_SECONDS)
@@ -131,19 +132,23 @@ def two_factor_verify_code(*, user: User, code: str) -> str | None:
     return None
 
 
-def _require_code(*, user: User, code: str) -> str:
-    method = two_factor_verify_code(user=user, code=code)
-    if method is None:
+def require_code(*, user: User, code: str) -> None:
+    """A code check outside the login (disable, regenerate): counts towards the lockout."""
+    from .lockout import lockout_guarded_check
+
+    if not lockout_guarded_check(user=user, check=lambda: two_factor_verify_code(user=user, code=code) is not None):
         raise ApplicationError(
             "The code is not valid. Enter the current code from your authenticator app, or an unused backup code.",
             UserErrorCode.INVALID_TWO_FACTOR_CODE,
             fields={"code": ["The code is not valid."]},
         )
-    return method
 
 
-def _require_password(*, user: User, password: str) -> None:
-    if not user.check_password(password):
+def require_password(*, user: User, password: str) -> None:
+    """A password check outside the login: it counts towards the lockout like a login."""
+    from .lockout import lockout_guarded_check
+
+    if not lockout_guarded_check(user=user, check=lambda: user.check_password(password)):
         raise ApplicationError(
             "The password is not correct.", UserErrorCode.WRONG_PASSWORD, fields={"password": ["Not correct."]}
         )
@@ -157,16 +162,14 @@ class TwoFactorSetup:
     qr_code: str
 
 
-@transaction.atomic
 def two_factor_enable(*, user: User, password: str) -> TwoFactorSetup:
     """Start setup: a new secret, not active until confirmed with a code."""
-    _require_password(user=user, password=password)
-    existing = TwoFactorAuth.objects.select_for_update().filter(user=user).first()
-    if existing is not None and existing.is_confirmed:
+    if user_has_two_factor(user):
         raise ApplicationError(
             "Two-factor authentication is already on. Disable it first to set up a new device.",
             UserErrorCode.TWO_FACTOR_ALREADY_ENABLED,
         )
+    require_password(user=user, password=password)
     secret = pyotp.random_base32()
     TwoFactorAuth.objects.update_or_create(
         user=user, defaults={"secret_encrypted": encrypt_text(secret), "confirmed_at": None, "last_used_step": 0}
@@ -208,8 +211,8 @@ def _confirmed_device(user: User) -> TwoFactorAuth:
 
 def two_factor_disable(*, user: User, password: str, code: str) -> None:
     _confirmed_device(user)
-    _require_password(user=user, password=password)
-    _require_code(user=user, code=code)
+    require_password(user=user, password=password)
+    require_code(user=user, code=code)
     with transaction.atomic():
         TwoFactorAuth.objects.filter(user=user).delete()
         BackupCode.objects.filter(user=user).delete()
@@ -221,7 +224,7 @@ def two_factor_disable(*, user: User, password: str, code: str) -> None:
 
 def two_factor_regenerate_backup_codes(*, user: User, code: str) -> list[str]:
     _confirmed_device(user)
-    _require_code(user=user, code=code)
+    require_code(user=user, code=code)
     with transaction.atomic():
         codes = _new_backup_codes(user)
         audit_record(action="two_factor.backup_codes_regenerated", actor=user, target=user)
@@ -249,11 +252,13 @@ def challenge_create(*, user: User, ip: str | None) -> str:
     return signing.dumps(str(challenge.pk), salt=_CHALLENGE_SALT)
 
 
-def invalid_challenge() -> AuthenticationError:
-    return AuthenticationError(
-        "This login step has expired or was already used. Log in again with your password.",
-        UserErrorCode.INVALID_CHALLENGE,
-    )
+class InvalidChallengeError(AuthenticationError):
+    def __init__(self, user: User | None = None) -> None:
+        super().__init__(
+            "This login step has expired or was already used. Log in again with your password.",
+            UserErrorCode.INVALID_CHALLENGE,
+        )
+        self.user = user
 
 
 def challenge_load(*, token: str) -> TwoFactorChallenge:
@@ -261,18 +266,20 @@ def challenge_load(*, token: str) -> TwoFactorChallenge:
     try:
         challenge_id = signing.loads(token, salt=_CHALLENGE_SALT, max_age=settings.TWO_FACTOR_CHALLENGE_TTL_SECONDS)
     except signing.BadSignature as exc:
-        raise invalid_challenge() from exc
+        raise InvalidChallengeError() from exc
     challenge = (
         TwoFactorChallenge.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(pk=challenge_id)
         .first()
     )
+    if challenge is None:
+        raise InvalidChallengeError()
     if (
-        challenge is None
-        or challenge.used_at is not None
+        challenge.used_at is not None
         or challenge.expires_at <= timezone.now()
         or challenge.failed_attempts >= settings.TWO_FACTOR_CHALLENGE_MAX_FAILURES
+        or not challenge.user.is_active
     ):
-        raise invalid_challenge()
+        raise InvalidChallengeError(challenge.user)
     return challenge
