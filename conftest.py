@@ -114,3 +114,14 @@ def run_on_commit(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return runner
+
+
+@pytest.fixture
+def sendgrid(settings):
+    """The real anymail SendGrid backend, talking HTTP to a fake SendGrid API started here."""
+    from tests.fake_sendgrid import FakeSendGrid
+
+    with FakeSendGrid() as fake:
+        settings.EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
+        settings.ANYMAIL = {"SENDGRID_API_KEY": "SG.test-key", "SENDGRID_API_URL": fake.url}
+        yield fake

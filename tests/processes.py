@@ -113,3 +113,50 @@ def gunicorn(tmp_path: Path, *, workers: int = 2, env: dict[str, str] | None = N
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def celery_worker(tmp_path: Path, *, env: dict[str, str], concurrency: int = 1) -> Iterator[subprocess.Popen]:
+    """A real Celery worker consuming this run's queue (env must name CELERY_QUEUE)."""
+    log = open(tmp_path / "celery-worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "titanobova_project",
+            "worker",
+            "--queues",
+            env["CELERY_QUEUE"],
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=app_env(tmp_path, **env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_until(condition, timeout: float = 60.0, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False

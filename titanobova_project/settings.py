@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -163,6 +164,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "purge-auth-state": {"task": "apps.users.tasks.purge_auth_state", "schedule": crontab(minute=17)},
+    "purge-login-attempts": {"task": "apps.users.tasks.purge_login_attempts", "schedule": crontab(hour=2, minute=7)},
+    "requeue-stale-emails": {"task": "apps.core.tasks.requeue_stale_emails", "schedule": crontab(minute="*/5")},
+    # 07:30 in India (UTC+5:30).
+    "daily-digest": {"task": "apps.admin_panel.tasks.send_daily_digest", "schedule": crontab(hour=2, minute=0)},
+}
 
 # ---------------------------------------------------------------------------
 # Authentication and passwords
@@ -240,6 +248,7 @@ RATELIMIT_RATES = {
     "password_reset": env.str("RATELIMIT_PASSWORD_RESET", default="10/hour"),
     "resend_verification": env.str("RATELIMIT_RESEND_VERIFICATION", default="10/hour"),
     "contact": env.str("RATELIMIT_CONTACT", default="10/hour"),
+    "newsletter": env.str("RATELIMIT_NEWSLETTER", default="10/hour"),
 }
 
 # Lifetime of password-reset links (Django's PasswordResetTokenGenerator; single use by design).
@@ -301,6 +310,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "ENUM_NAME_OVERRIDES": {
+        "ContactStatusEnum": "apps.contacts.models.ContactStatus",
+        "SubscriberStatusEnum": "apps.contacts.models.SubscriberStatus",
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -394,6 +407,7 @@ EMAIL_RETRY_MAX_DELAY_SECONDS = env.float("EMAIL_RETRY_MAX_DELAY_SECONDS", defau
 EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
 # Where staff notifications about new contact messages are e-mailed (empty: none by e-mail).
 STAFF_NOTIFICATION_EMAIL = env.str("STAFF_NOTIFICATION_EMAIL", default="team@titanobova.com")
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
 
 # ---------------------------------------------------------------------------
 # Stripe (used by the payments app)

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.contacts.pages import newsletter_confirm_page
 from apps.core import views as core_views
 
 admin.site.site_header = "Titanobova administration"
@@ -15,6 +16,7 @@ admin.site.index_title = "Titanobova"
 api_v1 = [
     path("", core_views.api_root, name="api-root"),
     path("", include("apps.users.urls")),
+    path("", include("apps.contacts.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the page needs no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("health/live/", core_views.health_live, name="health-live"),
     path("account/", include("apps.users.page_urls")),
+    path("newsletter/confirm/", newsletter_confirm_page, name="newsletter-confirm-page"),
     path("api/v1/", include(api_v1)),
     # Anything else under /api/ is a JSON 404, never Django's HTML page.
     re_path(r"^api/", core_views.api_not_found),

@@ -16,7 +16,8 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .models import OutboundEmail, OutboundEmailStatus
@@ -30,12 +31,17 @@ FORGET_RECIPIENT_TEMPLATES = frozenset({"account_deleted"})
 ERASED_ADDRESS = "erased@deleted.invalid"
 
 
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """Subjects and text parts are not HTML: no escaping ("Tom & Jerry" stays as typed)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_email(*, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     full_context = {"site_name": "Titanobova", **context}
-    subject = render_to_string(f"emails/{template}_subject.txt", full_context)
+    subject = _render_plain(f"emails/{template}_subject.txt", full_context)
     subject = " ".join(subject.split())  # one line: no header injection through user text
-    text = render_to_string(f"emails/{template}.txt", full_context)
-    html = render_to_string(f"emails/{template}.html", full_context)
+    text = _render_plain(f"emails/{template}.txt", full_context)
+    html = render_to_string(f"emails/{template}.html", full_context)  # autoescaped
     return subject, text, html
 
 
@@ -50,8 +56,17 @@ def email_send(
     from .tasks import send_email_task
 
     message = OutboundEmail.objects.create(to=to, template=template, context=context, headers=headers or {})
-    transaction.on_commit(lambda: send_email_task.delay(outbox_id=str(message.pk)))
+    transaction.on_commit(lambda: _enqueue(send_email_task, message.pk))
     return message
+
+
+def _enqueue(task, outbox_id) -> None:
+    """Hand a message to the broker. If the broker is down the row stays queued and the
+    requeue_stale_emails beat task hands it over later: the request that caused it still succeeds."""
+    try:
+        task.delay(outbox_id=str(outbox_id))
+    except Exception:
+        logger.exception("Could not queue e-mail %s; it stays in the outbox for the requeue task", outbox_id)
 
 
 def email_requeue(*, message: OutboundEmail) -> None:
@@ -61,7 +76,7 @@ def email_requeue(*, message: OutboundEmail) -> None:
     OutboundEmail.objects.filter(pk=message.pk).exclude(status=OutboundEmailStatus.SENT).update(
         status=OutboundEmailStatus.QUEUED, last_error=""
     )
-    transaction.on_commit(lambda: send_email_task.delay(outbox_id=str(message.pk)))
+    transaction.on_commit(lambda: _enqueue(send_email_task, message.pk))
 
 
 @dataclass(frozen=True)

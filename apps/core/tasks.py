@@ -21,3 +21,27 @@ def send_email_task(self, *, outbox_id: str) -> str:
             return "failed"
         raise self.retry(countdown=emails.retry_delay(self.request.retries))
     return result.outcome
+
+
+@shared_task
+def requeue_stale_emails() -> int:
+    """Hand queued messages whose task got lost (broker down at commit time) to a worker again."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import OutboundEmail, OutboundEmailStatus
+
+    now = timezone.now()
+    stale = OutboundEmail.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        status=OutboundEmailStatus.QUEUED,
+        created_at__lt=now - timedelta(minutes=10),
+        attempts=0,
+    ).values_list("pk", flat=True)[:500]
+    count = 0
+    for outbox_id in stale:
+        send_email_task.delay(outbox_id=str(outbox_id))
+        count += 1
+    return count
