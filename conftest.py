@@ -125,3 +125,31 @@ def sendgrid(settings):
         settings.EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
         settings.ANYMAIL = {"SENDGRID_API_KEY": "SG.test-key", "SENDGRID_API_URL": fake.url}
         yield fake
+
+
+@pytest.fixture
+def founder_client(db):
+    from tests.clients import staff_client
+
+    return staff_client("founder")
+
+
+@pytest.fixture
+def admin_client(db):
+    from tests.clients import staff_client
+
+    return staff_client("admin")
+
+
+@pytest.fixture
+def student_client(db):
+    from tests.clients import role_client
+
+    return role_client("student")
+
+
+@pytest.fixture
+def instructor_client(db):
+    from tests.clients import role_client
+
+    return role_client("instructor")

@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ContactStatusEnum": "apps.contacts.models.ContactStatus",
         "SubscriberStatusEnum": "apps.contacts.models.SubscriberStatus",
+        "EnrollmentStatusEnum": "apps.courses.models.EnrollmentStatus",
     },
 }
 
@@ -408,6 +409,14 @@ EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
 # Where staff notifications about new contact messages are e-mailed (empty: none by e-mail).
 STAFF_NOTIFICATION_EMAIL = env.str("STAFF_NOTIFICATION_EMAIL", default="team@titanobova.com")
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
+
+# ---------------------------------------------------------------------------
+# Courses
+# ---------------------------------------------------------------------------
+COURSE_CURRENCY = env.str("COURSE_CURRENCY", default="INR")
+# The public catalogue (course list) is cached for this long; any change to a course or lesson
+# invalidates it at once, so the TTL only bounds how stale enrolment counts can be.
+COURSE_CATALOGUE_CACHE_SECONDS = env.int("COURSE_CATALOGUE_CACHE_SECONDS", default=300)
 
 # ---------------------------------------------------------------------------
 # Stripe (used by the payments app)

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.contacts.pages import newsletter_confirm_page
 from apps.core import views as core_views
+from apps.courses.pages import certificate_verify_page
 
 admin.site.site_header = "Titanobova administration"
 admin.site.site_title = "Titanobova admin"
@@ -17,6 +18,7 @@ api_v1 = [
     path("", core_views.api_root, name="api-root"),
     path("", include("apps.users.urls")),
     path("", include("apps.contacts.urls")),
+    path("", include("apps.courses.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the page needs no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("health/live/", core_views.health_live, name="health-live"),
     path("account/", include("apps.users.page_urls")),
     path("newsletter/confirm/", newsletter_confirm_page, name="newsletter-confirm-page"),
+    path("certificates/<str:code>/", certificate_verify_page, name="certificate-verify-page"),
     path("api/v1/", include(api_v1)),
     # Anything else under /api/ is a JSON 404, never Django's HTML page.
     re_path(r"^api/", core_views.api_not_found),

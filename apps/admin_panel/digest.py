@@ -1,7 +1,7 @@
 """The founders' daily digest: what happened in the last 24 hours, by section.
 
 admin_panel reads every app; each section is a function returning (title, lines) or None.
-Enrolments and revenue join here once the courses and payments apps have them.
+Revenue joins here with the payments app.
 """
 
 from collections.abc import Callable
@@ -35,7 +35,23 @@ def _users(since) -> DigestSection:
     return ("Sign-ups", [f"{users.count()} new account(s)"])
 
 
-SECTIONS: list[Callable] = [_contacts, _users]
+def _enrolments(since) -> DigestSection:
+    from apps.courses.models import Enrollment, EnrollmentStatus
+
+    new = Enrollment.objects.filter(enrolled_at__gte=since)
+    by_status = dict(new.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    completed = Enrollment.objects.filter(completed_at__gte=since).count()
+    return (
+        "Enrolments",
+        [
+            f"{by_status.get(EnrollmentStatus.ACTIVE, 0)} new active enrolment(s), "
+            f"{by_status.get(EnrollmentStatus.PENDING_PAYMENT, 0)} waiting for payment",
+            f"{completed} course completion(s)",
+        ],
+    )
+
+
+SECTIONS: list[Callable] = [_contacts, _users, _enrolments]
 
 
 def digest_sections(*, now=None) -> list[dict]:

@@ -77,6 +77,10 @@ def api_root(request: Request) -> Response:
             "sections": {
                 "auth": url("auth-token"),
                 "users": url("users-profile"),
+                "contacts": url("contacts-list"),
+                "courses": url("courses-list"),
+                "enrollments": url("enrollments-list"),
+                "certificates": url("certificates-list"),
                 "schema": url("schema"),
                 "docs": url("docs"),
             },

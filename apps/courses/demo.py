@@ -68,3 +68,27 @@ def seed_demo_courses(*, instructor: User) -> list[Course]:
             )
         courses.append(course)
     return courses
+
+
+def seed_demo_enrolments(*, student: User, courses: list[Course]) -> None:
+    """The demo student is enrolled in the free course with two lessons done, and has a pending
+    enrolment in a paid one (ready to pay once payments run)."""
+    from .models import Enrollment, EnrollmentStatus, LessonProgress
+
+    free = next((course for course in courses if course.price == 0), None)
+    paid = next((course for course in courses if course.price > 0), None)
+    if free is not None:
+        enrollment, created = Enrollment.objects.get_or_create(
+            user=student, course=free, defaults={"status": EnrollmentStatus.ACTIVE, "activated_at": timezone.now()}
+        )
+        if created:
+            lessons = list(free.lessons.order_by("position")[:2])
+            LessonProgress.objects.bulk_create(
+                LessonProgress(enrollment=enrollment, lesson=lesson) for lesson in lessons
+            )
+            enrollment.progress_percent = len(lessons) * 100 // max(1, free.lessons.count())
+            enrollment.save(update_fields=["progress_percent"])
+    if paid is not None:
+        Enrollment.objects.get_or_create(
+            user=student, course=paid, defaults={"status": EnrollmentStatus.PENDING_PAYMENT}
+        )

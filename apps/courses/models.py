@@ -23,6 +23,10 @@ def lesson_file_path(instance: "Lesson", filename: str) -> str:
     return f"lesson_files/{instance.course_id}/{uuid.uuid4().hex}.{extension}"
 
 
+def default_currency() -> str:
+    return settings.COURSE_CURRENCY
+
+
 class Course(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=220, unique=True)
@@ -35,7 +39,7 @@ class Course(models.Model):
     price = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))], help_text="Rupees; 0 is free."
     )
-    currency = models.CharField(max_length=3, default="INR")
+    currency = models.CharField(max_length=3, default=default_currency)
     thumbnail = models.ImageField(upload_to=course_thumbnail_path, blank=True)
     instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses_taught")
     is_published = models.BooleanField(default=False)
@@ -49,6 +53,7 @@ class Course(models.Model):
         indexes = [
             models.Index(fields=["is_published", "-published_at"]),
             models.Index(fields=["is_published", "price"]),
+            models.Index(fields=["instructor", "is_published"]),
         ]
 
     def __str__(self) -> str:
@@ -84,3 +89,97 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.title} #{self.position}: {self.title}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Pending payment"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+# Enrolments that give access to the course's lessons (and survive its unpublishing).
+ACCESS_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
+
+
+class Enrollment(models.Model):
+    """A student's place in a course. Paid courses start at pending_payment; the payments app
+    activates the enrolment when the money arrives and marks it refunded when it goes back."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=16, choices=EnrollmentStatus.choices, db_index=True)
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="courses_enrollment_user_course_unique"),
+            models.CheckConstraint(condition=Q(progress_percent__lte=100), name="courses_enrollment_progress_max_100"),
+            models.CheckConstraint(
+                condition=~Q(status=EnrollmentStatus.COMPLETED) | Q(completed_at__isnull=False),
+                name="courses_enrollment_completed_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course} ({self.status})"
+
+    @property
+    def gives_access(self) -> bool:
+        return self.status in ACCESS_STATUSES
+
+
+class LessonProgress(models.Model):
+    """One lesson a student has completed within an enrolment."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "lesson progress"
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "lesson"], name="courses_lessonprogress_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: {self.lesson_id}"
+
+
+class Certificate(models.Model):
+    """Proof of completion. Names and dates are copied at issue, so the certificate stays as issued
+    when the course is renamed; `code` is the unguessable public handle used to verify it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="certificate")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certificates")
+    code = models.CharField(max_length=32, unique=True)
+    student_name = models.CharField(max_length=300)
+    course_title = models.CharField(max_length=200)
+    instructor_name = models.CharField(max_length=300)
+    completed_at = models.DateTimeField()
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.student_name}, {self.course_title}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

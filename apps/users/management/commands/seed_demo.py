@@ -10,11 +10,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         users = seed_demo_users()
-        from apps.courses.demo import seed_demo_courses
+        from apps.courses.demo import seed_demo_courses, seed_demo_enrolments
 
         courses = seed_demo_courses(instructor=users["instructor"])
+        seed_demo_enrolments(student=users["student"], courses=courses)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for role, user in users.items():
             self.stdout.write(f"  {role:<10} {user.email}")
-        self.stdout.write(f"  courses:   {len(courses)} published")
+        self.stdout.write(f"  courses:   {len(courses)} published ({sum(1 for c in courses if c.price)} paid)")
         self.stdout.write(f"Founder and admin use 2FA; TOTP secret (demo only): {DEMO_TOTP_SECRET}")

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class CourseErrorCode(StrEnum):
+    ALREADY_ENROLLED = "already_enrolled"
+    ENROLLMENT_NOT_ACTIVE = "enrollment_not_active"
+    CANNOT_CANCEL = "cannot_cancel"
+    COURSE_HAS_STUDENTS = "course_has_students"
+    NOT_AN_INSTRUCTOR = "not_an_instructor"
+    DUPLICATE_SLUG = "duplicate_slug"
+    DUPLICATE_POSITION = "duplicate_position"
+    ALREADY_REVOKED = "already_revoked"

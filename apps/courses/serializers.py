@@ -1,0 +1,223 @@
+from decimal import Decimal
+
+from django.core.validators import URLValidator
+from django.utils.text import slugify
+from rest_framework import serializers
+
+from apps.users.models import User
+
+from .models import Certificate, Course, CourseLevel, Enrollment, EnrollmentStatus, Lesson
+
+ORDERING_CHOICES = ["published_at", "-published_at", "price", "-price", "enrollment_count", "-enrollment_count"]
+
+
+class CourseFilterSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=CourseLevel.choices, required=False)
+    category = serializers.CharField(required=False, max_length=100)
+    is_free = serializers.BooleanField(required=False, allow_null=True, default=None)
+    instructor = serializers.UUIDField(required=False)
+    search = serializers.CharField(required=False, max_length=200, default="")
+    ordering = serializers.ChoiceField(choices=ORDERING_CHOICES, required=False)
+    mine = serializers.BooleanField(required=False, default=False)
+
+
+class CourseListSerializer(serializers.ModelSerializer):
+    instructor_name = serializers.CharField(source="instructor.get_full_name", read_only=True)
+    lesson_count = serializers.IntegerField(read_only=True)
+    total_duration_seconds = serializers.IntegerField(read_only=True)
+    enrollment_count = serializers.IntegerField(read_only=True)
+    is_free = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "short_description",
+            "category",
+            "level",
+            "duration",
+            "price",
+            "currency",
+            "is_free",
+            "thumbnail",
+            "instructor",
+            "instructor_name",
+            "lesson_count",
+            "total_duration_seconds",
+            "enrollment_count",
+            "is_published",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class LessonOutlineSerializer(serializers.ModelSerializer):
+    """A lesson in a course outline: the video only for those who may watch it (context `may_watch`)."""
+
+    video_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lesson
+        fields = ["id", "position", "title", "description", "duration_seconds", "is_preview", "video_url"]
+        read_only_fields = fields
+
+    def get_video_url(self, lesson: Lesson) -> str | None:
+        if not (lesson.is_preview or self.context.get("may_watch")):
+            return None
+        if lesson.video_url:
+            return lesson.video_url
+        if lesson.video_file:
+            request = self.context.get("request")
+            url = lesson.video_file.url
+            return request.build_absolute_uri(url) if request else url
+        return None
+
+
+class CourseDetailSerializer(CourseListSerializer):
+    lessons = serializers.SerializerMethodField()
+
+    class Meta(CourseListSerializer.Meta):
+        fields = [*CourseListSerializer.Meta.fields, "description", "created_at", "updated_at", "lessons"]
+        read_only_fields = fields
+
+    def get_lessons(self, course: Course) -> list[dict]:
+        return LessonOutlineSerializer(course.lessons.all(), many=True, context=self.context).data
+
+
+class CourseWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=200, required=False, allow_blank=True)
+    short_description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = serializers.CharField()
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    level = serializers.ChoiceField(choices=CourseLevel.choices)
+    duration = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"))
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, error_messages={"invalid": "A 3-letter ISO code."})
+    thumbnail = serializers.ImageField(required=False, allow_null=True)
+    is_published = serializers.BooleanField(required=False)
+    instructor = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+
+    def validate_slug(self, value: str) -> str:
+        return slugify(value) if value else value
+
+
+class LessonWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    position = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    video_url = serializers.URLField(
+        required=False, allow_blank=True, validators=[URLValidator(schemes=["https"], message="Use an https:// URL.")]
+    )
+    video_file = serializers.FileField(required=False, allow_null=True)
+    duration_seconds = serializers.IntegerField(min_value=0, max_value=100 * 3600, required=False)
+    is_preview = serializers.BooleanField(required=False)
+
+
+class EnrollmentFilterSerializer(serializers.Serializer):
+    course = serializers.UUIDField(required=False)
+    status = serializers.ListField(
+        child=serializers.ChoiceField(choices=EnrollmentStatus.choices), required=False, allow_empty=True
+    )
+
+
+class EnrollmentCreateSerializer(serializers.Serializer):
+    course = serializers.UUIDField()
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    course = serializers.UUIDField(source="course_id", read_only=True)
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    course_slug = serializers.CharField(source="course.slug", read_only=True)
+    student = serializers.UUIDField(source="user_id", read_only=True)
+    student_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "course",
+            "course_title",
+            "course_slug",
+            "student",
+            "student_name",
+            "status",
+            "progress_percent",
+            "enrolled_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class EnrollmentDetailSerializer(EnrollmentSerializer):
+    lessons = serializers.SerializerMethodField()
+    certificate = serializers.SerializerMethodField()
+
+    class Meta(EnrollmentSerializer.Meta):
+        fields = [*EnrollmentSerializer.Meta.fields, "lessons", "certificate"]
+        read_only_fields = fields
+
+    def get_lessons(self, enrollment: Enrollment) -> list[dict]:
+        done = {progress.lesson_id: progress.completed_at for progress in enrollment.lesson_progress.all()}
+        field = serializers.DateTimeField()
+        return [
+            {
+                "id": str(lesson.pk),
+                "position": lesson.position,
+                "title": lesson.title,
+                "duration_seconds": lesson.duration_seconds,
+                "completed": lesson.pk in done,
+                "completed_at": field.to_representation(done[lesson.pk]) if lesson.pk in done else None,
+            }
+            for lesson in enrollment.course.lessons.all()
+        ]
+
+    def get_certificate(self, enrollment: Enrollment) -> str | None:
+        certificate = getattr(enrollment, "certificate", None)
+        return str(certificate.pk) if certificate else None
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "code",
+            "course",
+            "course_title",
+            "student_name",
+            "instructor_name",
+            "completed_at",
+            "issued_at",
+            "status",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, certificate: Certificate) -> str:
+        return "revoked" if certificate.is_revoked else "valid"
+
+
+class CertificateVerificationSerializer(serializers.ModelSerializer):
+    """What anyone holding the code may learn: nothing beyond what the certificate itself shows."""
+
+    status = serializers.SerializerMethodField()
+    completed_on = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = ["code", "status", "student_name", "course_title", "completed_on"]
+        read_only_fields = fields
+
+    def get_status(self, certificate: Certificate) -> str:
+        return "revoked" if certificate.is_revoked else "valid"
+
+    def get_completed_on(self, certificate: Certificate) -> str:
+        return certificate.completed_at.date().isoformat()
+
+
+class CertificateRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
