@@ -45,15 +45,22 @@ def rate_limit_hit(*, scope: str, ident: str) -> float | None:
     limit, period = parse_rate(rate)
     now = time.time()
     key = f"ratelimit:{scope}:{ident}:{int(now // period)}"
-    cache.add(key, 0, timeout=period + 1)
+    # One round trip in the common case: the window's counter exists and is incremented.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this request opens a new window
-        cache.add(key, 1, timeout=period + 1)
-        count = 1
+    except ValueError:  # this request opens the window (or a racing one just did)
+        count = 1 if cache.add(key, 1, timeout=period + 1) else _incr_or_one(key, period)
     if count is None or count <= limit:
         return None
     return period - (now % period)
+
+
+def _incr_or_one(key: str, period: int) -> int:
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired in between: a fresh window
+        cache.add(key, 1, timeout=period + 1)
+        return 1
 
 
 def client_ident(request) -> str:

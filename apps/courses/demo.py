@@ -7,6 +7,7 @@ from django.utils import timezone
 from apps.users.models import User
 
 from .models import Course, CourseLevel, Lesson
+from .services import course_refresh_figures
 
 DEMO_COURSES = [
     {
@@ -67,6 +68,8 @@ def seed_demo_courses(*, instructor: User) -> list[Course]:
                 for position, title in enumerate(spec["lessons"], start=1)
             )
         courses.append(course)
+    for course in courses:
+        course_refresh_figures(course_id=course.pk)
     return courses
 
 

@@ -4,8 +4,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from apps.core.errors import NotFoundError
 
@@ -22,23 +21,37 @@ def is_staff(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_staff_member)
 
 
-def _count_subquery(queryset: QuerySet, expression) -> Subquery:
-    """A correlated scalar subquery: one SQL statement for the whole page, never one per row."""
-    return Coalesce(
-        Subquery(queryset.order_by().values("course").annotate(v=expression).values("v")[:1]),
-        Value(0),
-        output_field=IntegerField(),
-    )
+CATALOGUE_VALUES = (
+    "id",
+    "slug",
+    "title",
+    "short_description",
+    "category",
+    "level",
+    "duration",
+    "price",
+    "currency",
+    "thumbnail",
+    "instructor_id",
+    "instructor__first_name",
+    "instructor__last_name",
+    "instructor__email",
+    "lesson_count",
+    "total_duration_seconds",
+    "enrollment_count",
+    "is_published",
+    "published_at",
+)
+
+
+def catalogue_rows(queryset: QuerySet[Course]) -> QuerySet:
+    """A list's rows as plain dicts of exactly what a list item shows (no model instances)."""
+    return queryset.values(*CATALOGUE_VALUES)
 
 
 def with_catalogue_figures(queryset: QuerySet[Course]) -> QuerySet[Course]:
-    lessons = Lesson.objects.filter(course=OuterRef("pk"))
-    enrolled = Enrollment.objects.filter(course=OuterRef("pk"), status__in=ACCESS_STATUSES)
-    return queryset.select_related("instructor").annotate(
-        lesson_count=_count_subquery(lessons, Count("id")),
-        total_duration_seconds=_count_subquery(lessons, Sum("duration_seconds")),
-        enrollment_count=_count_subquery(enrolled, Count("id")),
-    )
+    """What a list item shows: the figures are columns on Course, the instructor is joined."""
+    return queryset.select_related("instructor")
 
 
 def course_catalogue(

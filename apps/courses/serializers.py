@@ -53,6 +53,44 @@ class CourseListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+_datetime = serializers.DateTimeField()
+
+
+def course_list_items(rows, *, request) -> list[dict]:
+    """The catalogue's items from `selectors.catalogue_rows` dicts, built directly rather than
+    field by field: the list is the hottest read of the site. The output is exactly
+    CourseListSerializer's (a test asserts it), which stays the documented schema."""
+    storage = Course._meta.get_field("thumbnail").storage
+    items = []
+    for row in rows:
+        thumbnail = storage.url(row["thumbnail"]) if row["thumbnail"] else None
+        name = f"{row['instructor__first_name']} {row['instructor__last_name']}".strip()
+        published_at = row["published_at"]
+        items.append(
+            {
+                "id": str(row["id"]),
+                "slug": row["slug"],
+                "title": row["title"],
+                "short_description": row["short_description"],
+                "category": row["category"],
+                "level": row["level"],
+                "duration": row["duration"],
+                "price": f"{row['price']:.2f}",
+                "currency": row["currency"],
+                "is_free": row["price"] == 0,
+                "thumbnail": request.build_absolute_uri(thumbnail) if thumbnail and request else thumbnail,
+                "instructor": str(row["instructor_id"]),
+                "instructor_name": name or row["instructor__email"],
+                "lesson_count": row["lesson_count"],
+                "total_duration_seconds": row["total_duration_seconds"],
+                "enrollment_count": row["enrollment_count"],
+                "is_published": row["is_published"],
+                "published_at": _datetime.to_representation(published_at) if published_at else None,
+            }
+        )
+    return items
+
+
 class LessonOutlineSerializer(serializers.ModelSerializer):
     """A lesson in a course outline: the video only for those who may watch it (context `may_watch`)."""
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -42,6 +43,27 @@ LESSON_FIELDS = ("title", "position", "description", "video_url", "video_file", 
 # --------------------------------------------------------------------------------------------
 # Courses and lessons
 # --------------------------------------------------------------------------------------------
+
+
+def course_refresh_figures(*, course_id: Any) -> None:
+    """Recount a course's lessons, their total duration and its students (enrolments with
+    access), in one UPDATE. Runs on every lesson and enrolment change (signals in apps.py)."""
+    lessons = Lesson.objects.filter(course=OuterRef("pk")).order_by().values("course")
+    students = Enrollment.objects.filter(course=OuterRef("pk"), status__in=ACCESS_STATUSES).order_by().values("course")
+
+    def scalar(queryset, expression):
+        return Coalesce(Subquery(queryset.annotate(v=expression).values("v")[:1]), Value(0))
+
+    Course.objects.filter(pk=course_id).update(
+        lesson_count=scalar(lessons, Count("id")),
+        total_duration_seconds=scalar(lessons, Sum("duration_seconds")),
+        enrollment_count=scalar(students, Count("id")),
+    )
+
+
+def on_figures_change(sender, instance, **kwargs) -> None:
+    """post_save/post_delete receiver for Lesson and Enrollment."""
+    course_refresh_figures(course_id=instance.course_id)
 
 
 def _check_instructor(*, actor: Any, instructor: Any) -> None:

@@ -1,6 +1,7 @@
 """HTTP for the catalogue, lessons, enrolments, progress and certificates. Thin: parse, call a
 selector or service, serialise."""
 
+from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -8,10 +9,12 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.errors import NotFoundError, PermissionDeniedError
+from apps.core.pagination import WindowCountPagination
 from apps.core.parsers import SafeJSONParser
 from apps.core.permissions import IsStaffMember
 
@@ -46,6 +49,7 @@ class CourseViewSet(viewsets.GenericViewSet):
 
     lookup_value_regex = "[^/]+"
     parser_classes = [SafeJSONParser, MultiPartParser]
+    pagination_class = WindowCountPagination
     queryset = Course.objects.none()
 
     def get_permissions(self):
@@ -69,6 +73,14 @@ class CourseViewSet(viewsets.GenericViewSet):
         auth=[],
     )
     def list(self, request: Request) -> Response:
+        use_cache = settings.COURSE_CATALOGUE_CACHE_SECONDS > 0 and "mine" not in request.query_params
+        if use_cache:
+            # Version first, then the database: data read before a change commits is stored with
+            # the old version and never served after it. Only valid queries get cached.
+            key = cache.catalogue_key(host=request.get_host(), query=list(request.query_params.lists()))
+            version, body = cache.catalogue_get(key)
+            if body is not None:
+                return HttpResponse(body, content_type="application/json")
         filters = s.CourseFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = dict(filters.validated_data)
@@ -76,20 +88,16 @@ class CourseViewSet(viewsets.GenericViewSet):
             if not selectors.can_teach(request.user):
                 raise PermissionDeniedError("Only instructors and staff have courses of their own.")
             return self._page(selectors.course_list_taught_by(user=request.user, **data))
-        # Key first, then the database: a change committed after the key was made can't be
-        # cached under the new version with the old data.
-        key = cache.catalogue_key(host=request.get_host(), query=list(request.query_params.lists()))
-        body = cache.catalogue_get(key)
-        if body is None:
-            body = self._page(selectors.course_catalogue(**data)).data
-            cache.catalogue_set(key, body)
-        return Response(body)
+        response = self._page(selectors.course_catalogue(**data))
+        if not use_cache:
+            return response
+        body = JSONRenderer().render(response.data)
+        cache.catalogue_set(key, version, body)
+        return HttpResponse(body, content_type="application/json")
 
     def _page(self, queryset) -> Response:
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(
-            s.CourseListSerializer(page, many=True, context={"request": self.request}).data
-        )
+        page = self.paginate_queryset(selectors.catalogue_rows(queryset))
+        return self.get_paginated_response(s.course_list_items(page, request=self.request))
 
     @extend_schema(parameters=[COURSE_KEY], responses={200: s.CourseDetailSerializer, 404: ERROR}, auth=[])
     def retrieve(self, request: Request, pk: str) -> Response:
