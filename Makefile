@@ -22,7 +22,7 @@ migrate: install
 ## Install, migrate, load demo data and serve the API on http://$(HOST):$(PORT)
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
 ## The whole test suite (SQLite and local memory unless DATABASE_URL / REDIS_URL are set)
 test: install

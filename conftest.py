@@ -153,3 +153,37 @@ def instructor_client(db):
     from tests.clients import role_client
 
     return role_client("instructor")
+
+
+@pytest.fixture(scope="session")
+def localstripe_url(tmp_path_factory):
+    """A real localstripe server for this test run (the Stripe SDK talks HTTP to it)."""
+    from tests.localstripe import localstripe_server
+
+    with localstripe_server(tmp_path_factory.mktemp("localstripe")) as url:
+        yield url
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe_url):
+    from decimal import Decimal
+
+    from tests.localstripe import SECRET
+
+    settings.STRIPE_API_BASE = localstripe_url
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_PUBLIC_KEY = "pk_test_123"
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    settings.SELLER_STATE = "Karnataka"
+    settings.GST_RATE_PERCENT = Decimal("18")
+    settings.PRICES_INCLUDE_GST = True
+    return settings
+
+
+@pytest.fixture
+def paid_course(db):
+    from decimal import Decimal
+
+    from apps.courses.tests.factories import course_with_lessons
+
+    return course_with_lessons(2, price=Decimal("4999.00"), title="Full-Stack Web Development")

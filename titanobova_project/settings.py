@@ -6,6 +6,7 @@ Production values are documented in `.env.example` and `.env.production`.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -170,6 +171,8 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-emails": {"task": "apps.core.tasks.requeue_stale_emails", "schedule": crontab(minute="*/5")},
     # 07:30 in India (UTC+5:30).
     "daily-digest": {"task": "apps.admin_panel.tasks.send_daily_digest", "schedule": crontab(hour=2, minute=0)},
+    "reconcile-payments": {"task": "apps.payments.tasks.reconcile_payments_task", "schedule": crontab(minute="*/10")},
+    "retry-stripe-events": {"task": "apps.payments.tasks.retry_stripe_events_task", "schedule": crontab(minute="*/5")},
 }
 
 # ---------------------------------------------------------------------------
@@ -314,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "ContactStatusEnum": "apps.contacts.models.ContactStatus",
         "SubscriberStatusEnum": "apps.contacts.models.SubscriberStatus",
         "EnrollmentStatusEnum": "apps.courses.models.EnrollmentStatus",
+        "PaymentStatusEnum": "apps.payments.models.PaymentStatus",
+        "RefundStatusEnum": "apps.payments.models.RefundStatus",
     },
 }
 
@@ -421,10 +426,33 @@ COURSE_CATALOGUE_CACHE_SECONDS = env.int("COURSE_CATALOGUE_CACHE_SECONDS", defau
 # ---------------------------------------------------------------------------
 # Stripe (used by the payments app)
 # ---------------------------------------------------------------------------
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# With no STRIPE_SECRET_KEY in development, the SDK talks to localstripe (a Stripe-compatible
+# server from PyPI that `make run` starts on port 8420) with these local-only keys. Production
+# (DEBUG off) leaves STRIPE_API_BASE unset and uses the real keys.
+_LOCALSTRIPE = DEBUG and not env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_localstripe" if _LOCALSTRIPE else "")
+STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="pk_test_localstripe" if _LOCALSTRIPE else "")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe" if _LOCALSTRIPE else "")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420" if _LOCALSTRIPE else "")
+# Stripe's own tolerance for a webhook's signed timestamp.
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["card", "upi"])
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+# Local payments still pending after this long are checked against Stripe by the reconciliation task.
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=30)
+STRIPE_EVENT_MAX_RETRIES = env.int("STRIPE_EVENT_MAX_RETRIES", default=8)
+
+# GST tax invoices (India). The seller is the company; SAC 999293 is "commercial training and
+# coaching services". Course prices include GST unless PRICES_INCLUDE_GST is false.
+INVOICE_PREFIX = env.str("INVOICE_PREFIX", default="TNB")
+CREDIT_NOTE_PREFIX = env.str("CREDIT_NOTE_PREFIX", default="TNB-CN")
+SELLER_NAME = env.str("SELLER_NAME", default="Titanobova Education Private Limited")
+SELLER_ADDRESS = env.str("SELLER_ADDRESS", default="12 MG Road, Bengaluru 560001, Karnataka, India")
+SELLER_GSTIN = env.str("SELLER_GSTIN", default="29AABCT1332L1ZV")
+SELLER_STATE = env.str("SELLER_STATE", default="Karnataka")
+GST_SAC_CODE = env.str("GST_SAC_CODE", default="999293")
+GST_RATE_PERCENT = Decimal(env.str("GST_RATE_PERCENT", default="18"))
+PRICES_INCLUDE_GST = env.bool("PRICES_INCLUDE_GST", default=True)
 
 # ---------------------------------------------------------------------------
 # Sentry

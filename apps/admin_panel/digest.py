@@ -1,7 +1,7 @@
 """The founders' daily digest: what happened in the last 24 hours, by section.
 
 admin_panel reads every app; each section is a function returning (title, lines) or None.
-Revenue joins here with the payments app.
+
 """
 
 from collections.abc import Callable
@@ -51,7 +51,24 @@ def _enrolments(since) -> DigestSection:
     )
 
 
-SECTIONS: list[Callable] = [_contacts, _users, _enrolments]
+def _revenue(since) -> DigestSection:
+    from django.db.models import Sum
+
+    from apps.payments.models import Payment, Refund
+
+    paid = Payment.objects.filter(succeeded_at__gte=since)
+    totals = paid.aggregate(n=Count("id"), amount=Sum("amount"))
+    refunded = Refund.objects.filter(created_at__gte=since, status="succeeded").aggregate(amount=Sum("amount"))
+    return (
+        "Revenue",
+        [
+            f"{totals['n']} payment(s), INR {(totals['amount'] or 0) / 100:,.2f}",
+            f"Refunded: INR {(refunded['amount'] or 0) / 100:,.2f}",
+        ],
+    )
+
+
+SECTIONS: list[Callable] = [_contacts, _users, _enrolments, _revenue]
 
 
 def digest_sections(*, now=None) -> list[dict]:

@@ -8,6 +8,7 @@ line, so no header can be injected through a name or subject a user typed.
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -45,8 +46,22 @@ def render_email(*, template: str, context: dict[str, Any]) -> tuple[str, str, s
     return subject, text, html
 
 
+AttachmentBuilder = Callable[[str], tuple[str, bytes, str]]
+_attachment_builders: dict[str, AttachmentBuilder] = {}
+
+
+def register_attachment(kind: str, builder: AttachmentBuilder) -> None:
+    """`builder(ref) -> (filename, content, mimetype)`; apps register theirs in AppConfig.ready()."""
+    _attachment_builders[kind] = builder
+
+
 def email_send(
-    *, to: str, template: str, context: dict[str, Any], headers: dict[str, str] | None = None
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str]] | None = None,
 ) -> OutboundEmail:
     """Record an e-mail in the outbox and deliver it once the current transaction commits.
 
@@ -55,7 +70,13 @@ def email_send(
     """
     from .tasks import send_email_task
 
-    message = OutboundEmail.objects.create(to=to, template=template, context=context, headers=headers or {})
+    message = OutboundEmail.objects.create(
+        to=to,
+        template=template,
+        context=context,
+        headers=headers or {},
+        attachments=[{"kind": kind, "ref": ref} for kind, ref in attachments or []],
+    )
     transaction.on_commit(lambda: _enqueue(send_email_task, message.pk))
     return message
 
@@ -120,6 +141,8 @@ def email_deliver(*, outbox_id: str) -> Delivery:
             subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to], headers=message.headers
         )
         email.attach_alternative(html, "text/html")
+        for attachment in message.attachments:
+            email.attach(*_attachment_builders[attachment["kind"]](attachment["ref"]))
         email.send()
     except Exception as exc:
         transient = is_transient(exc)

@@ -56,6 +56,9 @@ class OutboundEmail(models.Model):
     template = models.CharField(max_length=64)
     context = models.JSONField(default=dict, blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # [{"kind": "invoice_pdf", "ref": "<id>"}]: files built at send time by the kind's registered
+    # builder (apps.core.emails.register_attachment), so the outbox stores references, not files.
+    attachments = models.JSONField(default=list, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     status = models.CharField(
         max_length=8, choices=OutboundEmailStatus.choices, default=OutboundEmailStatus.QUEUED, db_index=True

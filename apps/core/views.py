@@ -81,6 +81,8 @@ def api_root(request: Request) -> Response:
                 "courses": url("courses-list"),
                 "enrollments": url("enrollments-list"),
                 "certificates": url("certificates-list"),
+                "payments": url("payments-list"),
+                "invoices": url("invoices-list"),
                 "schema": url("schema"),
                 "docs": url("docs"),
             },

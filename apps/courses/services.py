@@ -61,8 +61,11 @@ def course_refresh_figures(*, course_id: Any) -> None:
     )
 
 
-def on_figures_change(sender, instance, **kwargs) -> None:
-    """post_save/post_delete receiver for Lesson and Enrollment."""
+def on_figures_change(sender, instance, update_fields=None, **kwargs) -> None:
+    """post_save/post_delete receiver for Lesson and Enrollment. An enrolment saved without a
+    status change (progress) changes no figure, and doesn't touch the course row."""
+    if sender is Enrollment and update_fields is not None and "status" not in update_fields:
+        return
     course_refresh_figures(course_id=instance.course_id)
 
 
@@ -214,7 +217,9 @@ def lesson_create(*, actor: Any, course: Course, data: dict[str, Any]) -> Lesson
             elif course.lessons.filter(position=fields["position"]).exists():
                 raise _duplicate_position()
             lesson = Lesson.objects.create(course=course, **fields)
-            _recompute_progress(course)
+            # After commit, in its own transaction: enrolment rows are never locked while this
+            # transaction holds the course row (progress updates lock them in the other order).
+            transaction.on_commit(lambda: _recompute_progress(course))
             _audit_course("lesson.created", actor=actor, course=course, details={"lesson": str(lesson.pk)})
     except IntegrityError as exc:
         raise _duplicate_position() from exc
@@ -250,7 +255,7 @@ def lesson_delete(*, actor: Any, lesson: Lesson) -> None:
     with transaction.atomic():
         _audit_course("lesson.deleted", actor=actor, course=course, details={"lesson": str(lesson.pk)})
         lesson.delete()
-        _recompute_progress(course)
+        transaction.on_commit(lambda: _recompute_progress(course))
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,7 +328,7 @@ def enrollment_cancel(*, user: Any, enrollment: Enrollment) -> Enrollment:
     """The student withdraws an unpaid enrolment or leaves a free course. Paid access ends
     through a refund (payments app), never here."""
     with transaction.atomic():
-        enrollment = Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
+        enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrollment.pk)
         cancellable = enrollment.status == EnrollmentStatus.PENDING_PAYMENT or (
             enrollment.status == EnrollmentStatus.ACTIVE and enrollment.course.price == Decimal("0")
         )
@@ -341,7 +346,9 @@ def enrollment_cancel(*, user: Any, enrollment: Enrollment) -> Enrollment:
 def enrollment_activate(*, enrollment_id: Any) -> Enrollment:
     """Payment received: pending (or cancelled while the payment was in flight) becomes active.
     Called by the payments app inside its transaction; idempotent."""
-    enrollment = Enrollment.objects.select_for_update().select_related("course", "user").get(pk=enrollment_id)
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",)).select_related("course", "user").get(pk=enrollment_id)
+    )
     if enrollment.status in ACCESS_STATUSES:
         return enrollment
     enrollment.status = EnrollmentStatus.ACTIVE
@@ -363,7 +370,9 @@ def enrollment_mark_refunded(*, enrollment_id: Any) -> Enrollment:
 def lesson_complete(*, enrollment: Enrollment, lesson_id: Any) -> Enrollment:
     """Mark one lesson done; the last one completes the course and issues the certificate."""
     with transaction.atomic():
-        enrollment = Enrollment.objects.select_for_update().select_related("course", "user").get(pk=enrollment.pk)
+        enrollment = (
+            Enrollment.objects.select_for_update(of=("self",)).select_related("course", "user").get(pk=enrollment.pk)
+        )
         if enrollment.status not in ACCESS_STATUSES:
             raise ApplicationError(
                 f"This enrolment is {enrollment.status.replace('_', ' ')}; lessons can be completed once it is active.",

@@ -1,0 +1,39 @@
+"""What the payments app holds about a person. Nothing is erased: payments and tax invoices must
+be kept by law (the user row itself is anonymised by the users app)."""
+
+from rest_framework.fields import DateTimeField
+
+from .models import Invoice, Payment
+
+_dt = DateTimeField().to_representation
+
+
+def export_payments(user) -> list[dict]:
+    return [
+        {
+            "id": str(p.pk),
+            "course": p.enrollment.course.title,
+            "amount_paise": p.amount,
+            "currency": p.currency,
+            "status": p.status,
+            "amount_refunded_paise": p.amount_refunded,
+            "created_at": _dt(p.created_at),
+            "refunds": [
+                {"amount_paise": r.amount, "status": r.status, "created_at": _dt(r.created_at)} for r in p.refunds.all()
+            ],
+        }
+        for p in Payment.objects.filter(user=user).select_related("enrollment__course").prefetch_related("refunds")
+    ]
+
+
+def export_invoices(user) -> list[dict]:
+    return [
+        {
+            "number": i.number,
+            "kind": i.kind,
+            "issued_at": _dt(i.issued_at),
+            "total_paise": i.total,
+            "currency": i.currency,
+        }
+        for i in Invoice.objects.filter(user=user).order_by("issued_at")
+    ]

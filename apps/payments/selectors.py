@@ -1,0 +1,63 @@
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.core.errors import NotFoundError
+
+from .models import Invoice, Payment
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff_member)
+
+
+def payment_list(
+    *,
+    user: Any,
+    status: list[str] | None = None,
+    created_after: date | None = None,
+    created_before: date | None = None,
+    user_id: Any = None,
+) -> QuerySet[Payment]:
+    """The caller's payments; staff: everyone's, filterable by status, date and user."""
+    queryset = Payment.objects.select_related("enrollment__course", "user", "coupon")
+    if _is_staff(user):
+        if user_id:
+            queryset = queryset.filter(user_id=user_id)
+    else:
+        queryset = queryset.filter(user=user)
+    if status:
+        queryset = queryset.filter(status__in=status)
+    if created_after:
+        queryset = queryset.filter(created_at__date__gte=created_after)
+    if created_before:
+        queryset = queryset.filter(created_at__date__lte=created_before)
+    return queryset.order_by("-created_at", "id")
+
+
+def payment_for(*, user: Any, payment_id: Any) -> Payment:
+    try:
+        return payment_list(user=user).get(pk=payment_id)
+    except (Payment.DoesNotExist, ValueError) as exc:
+        raise NotFoundError("No such payment.") from exc
+
+
+def invoice_list(*, user: Any, user_id: Any = None, kind: str | None = None) -> QuerySet[Invoice]:
+    queryset = Invoice.objects.select_related("payment", "original_invoice")
+    if _is_staff(user):
+        if user_id:
+            queryset = queryset.filter(user_id=user_id)
+    else:
+        queryset = queryset.filter(user=user)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("-issued_at", "id")
+
+
+def invoice_for(*, user: Any, invoice_id: Any) -> Invoice:
+    """An invoice for its owner and staff; 404 for everyone else."""
+    try:
+        return invoice_list(user=user).get(pk=invoice_id)
+    except (Invoice.DoesNotExist, ValueError) as exc:
+        raise NotFoundError("No such invoice.") from exc
