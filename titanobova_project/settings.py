@@ -115,6 +115,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# SystemLog rows (warnings and errors, see apps.admin_panel.system_log) are written through a
+# connection of their own on PostgreSQL, so a line logged inside a transaction that is then rolled
+# back is still kept. It points at the same database; SQLite uses the one connection.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["system_log"] = {**DATABASES["default"], "OPTIONS": dict(DATABASES["default"]["OPTIONS"])}
+    SYSTEM_LOG_DATABASE = "system_log"
+else:
+    SYSTEM_LOG_DATABASE = "default"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -173,12 +181,20 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digest": {"task": "apps.admin_panel.tasks.send_daily_digest", "schedule": crontab(hour=2, minute=0)},
     "reconcile-payments": {"task": "apps.payments.tasks.reconcile_payments_task", "schedule": crontab(minute="*/10")},
     "retry-stripe-events": {"task": "apps.payments.tasks.retry_stripe_events_task", "schedule": crontab(minute="*/5")},
+    "purge-system-logs": {"task": "apps.admin_panel.tasks.purge_system_logs", "schedule": crontab(hour=3, minute=11)},
 }
 
 # ---------------------------------------------------------------------------
 # Authentication and passwords
 # ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
+# Founders and admins get every permission on the project's own apps in the Django admin
+# (apps.users.backends); Django's groups and permissions stay with superusers.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "apps.users.backends.RolePermissionBackend",
+]
+STAFF_ROLE_PERMISSION_APPS = ["core", "users", "contacts", "courses", "payments", "admin_panel"]
 
 # Argon2id first; bcrypt hashers stay so that accounts imported from the Node.js backend
 # ($2a$/$2b$ hashes) log in and are re-hashed with Argon2id on their first login.
@@ -546,6 +562,26 @@ if LOG_TO_FILES:
     LOGGING["loggers"]["django"]["handlers"].append("app_file")
     for _name in ("security", "django.security"):
         LOGGING["loggers"][_name]["handlers"] += ["app_file", "security_file"]
+
+# Warnings and errors are also stored as SystemLog rows (browsable in the Django admin), kept
+# for SYSTEM_LOG_RETENTION_DAYS (purged by Celery Beat).
+SYSTEM_LOG_ENABLED = env.bool("SYSTEM_LOG_ENABLED", default=True)
+SYSTEM_LOG_RETENTION_DAYS = env.int("SYSTEM_LOG_RETENTION_DAYS", default=30)
+if SYSTEM_LOG_ENABLED:
+    LOGGING["handlers"]["system_log"] = {
+        "class": "apps.admin_panel.system_log.SystemLogHandler",
+        "level": "WARNING",
+        "filters": _log_filters,
+    }
+    LOGGING["root"]["handlers"].append("system_log")
+    for _name in ("django", "security", "django.security"):
+        LOGGING["loggers"][_name]["handlers"].append("system_log")
+
+# ---------------------------------------------------------------------------
+# Admin dashboard
+# ---------------------------------------------------------------------------
+# GET /api/v1/admin/dashboard/ and the admin index page: figures are cached this long.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 # ---------------------------------------------------------------------------
 # Test and CI support

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("apps.contacts.urls")),
     path("", include("apps.courses.urls")),
     path("", include("apps.payments.urls")),
+    path("", include("apps.admin_panel.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the page needs no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

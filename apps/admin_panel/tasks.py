@@ -24,3 +24,10 @@ def send_daily_digest() -> int:
         )
         count += 1
     return count
+
+
+@shared_task
+def purge_system_logs() -> int:
+    from .services import system_logs_purge
+
+    return system_logs_purge()

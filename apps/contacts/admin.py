@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.http import HttpResponse
 
+from apps.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Contact, ContactStatusChange, Newsletter, NewsletterDelivery, NewsletterStatus, NewsletterSubscriber
 
@@ -149,3 +151,21 @@ class NewsletterAdmin(admin.ModelAdmin):
         if obj is not None and obj.status != NewsletterStatus.DRAFT:
             return (*self.readonly_fields, "subject", "text_body", "html_body")
         return self.readonly_fields
+
+
+@admin.register(ContactStatusChange)
+class ContactStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "contact", "from_status", "to_status", "changed_by")
+    list_filter = ("to_status", "changed_at")
+    search_fields = ("contact__email", "contact__name", "changed_by__email")
+    list_select_related = ("contact", "changed_by")
+    date_hierarchy = "changed_at"
+
+
+@admin.register(NewsletterDelivery)
+class NewsletterDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "newsletter", "subscriber", "outbox")
+    list_filter = ("newsletter",)
+    search_fields = ("subscriber__email", "newsletter__subject")
+    list_select_related = ("newsletter", "subscriber", "outbox")
+    date_hierarchy = "created_at"

@@ -22,6 +22,13 @@ _REDACTIONS = [
 ]
 
 
+def redact(text: str) -> str:
+    """Mask tokens, secrets and card numbers in a piece of text (line breaks are kept)."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class RequestIDFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
@@ -39,9 +46,7 @@ class RedactSecretsFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string must not lose the log line
             message = str(record.msg)
-        for pattern, replacement in _REDACTIONS:
-            message = pattern.sub(replacement, message)
-        message = message.replace("\r", "\\r").replace("\n", "\\n")
+        message = redact(message).replace("\r", "\\r").replace("\n", "\\n")
         record.msg = message
         record.args = None
         return True

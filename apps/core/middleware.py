@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 
 from .exceptions import json_error_response
 from .http import client_ip
-from .request_context import client_ip_var, request_id_var
+from .request_context import client_ip_var, request_id_var, user_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +32,13 @@ class RequestIDMiddleware:
         request.request_id = request_id
         token = request_id_var.set(request_id)
         ip_token = client_ip_var.set(client_ip(request))
+        user_token = user_id_var.set("")  # set by authentication (apps.users.authentication)
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
             client_ip_var.reset(ip_token)
+            user_id_var.reset(user_token)
         response[REQUEST_ID_HEADER] = request_id
         return response
 
@@ -67,7 +69,7 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return json_error_response(413)
-        logger.exception("Unhandled error serving %s %s", request.method, request.path)
+        logger.exception("Unhandled error serving %s %s", request.method, request.path, extra={"request": request})
         return json_error_response(500)
 
 

@@ -83,6 +83,8 @@ def api_root(request: Request) -> Response:
                 "certificates": url("certificates-list"),
                 "payments": url("payments-list"),
                 "invoices": url("invoices-list"),
+                "admin_dashboard": url("admin-dashboard"),
+                "admin_notifications": url("admin-notifications-list"),
                 "schema": url("schema"),
                 "docs": url("docs"),
             },

@@ -15,8 +15,9 @@ class LessonInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ("title", "instructor", "level", "price", "is_published", "published_at")
+    list_display = ("title", "instructor", "level", "price", "is_published", "published_at", "enrollment_count")
     list_filter = ("is_published", "level", "category")
+    date_hierarchy = "published_at"
     search_fields = ("title", "slug", "description")
     prepopulated_fields = {"slug": ("title",)}
     raw_id_fields = ("instructor",)
@@ -61,6 +62,7 @@ class EnrollmentAdmin(ReadOnlyAdmin):
     list_filter = ("status", "course")
     search_fields = ("user__email", "course__title")
     list_select_related = ("user", "course")
+    date_hierarchy = "enrolled_at"
     inlines = [LessonProgressInline]
 
 
@@ -69,6 +71,7 @@ class CertificateAdmin(ReadOnlyAdmin):
     list_display = ("code", "student_name", "course_title", "completed_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("code", "student_name", "user__email", "course_title")
+    date_hierarchy = "completed_at"
     actions = ["revoke"]
 
     def has_revoke_permission(self, request) -> bool:
@@ -81,3 +84,21 @@ class CertificateAdmin(ReadOnlyAdmin):
             services.certificate_revoke(actor=request.user, certificate=certificate, reason="revoked in the admin")
             revoked += 1
         self.message_user(request, f"{revoked} certificate(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(Lesson)
+class LessonAdmin(ReadOnlyAdmin):
+    """Every lesson, searchable; lessons are edited on their course's page (kept in step there)."""
+
+    list_display = ("course", "position", "title", "duration_seconds", "is_preview")
+    list_filter = ("is_preview", "course")
+    search_fields = ("title", "course__title")
+    list_select_related = ("course",)
+
+
+@admin.register(LessonProgress)
+class LessonProgressAdmin(ReadOnlyAdmin):
+    list_display = ("enrollment", "lesson", "completed_at")
+    search_fields = ("enrollment__user__email", "lesson__title")
+    list_select_related = ("enrollment__user", "enrollment__course", "lesson")
+    date_hierarchy = "completed_at"

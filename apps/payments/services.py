@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.audit import audit_record
@@ -26,7 +27,7 @@ from . import gateway
 from .coupons import coupon_hold, coupon_lock_and_check, coupon_redeem, coupon_release
 from .error_codes import PaymentErrorCode
 from .invoices import credit_note_issue, invoice_issue
-from .models import LIVE_STATUSES, PAID_STATUSES, Payment, PaymentStatus, Refund, RefundStatus
+from .models import LIVE_STATUSES, PAID_STATUSES, Invoice, Payment, PaymentStatus, Refund, RefundStatus
 from .pricing import MINIMUM_CHARGE_PAISE, quote
 
 logger = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ def _mark_succeeded(payment: Payment, *, charge_id: str = "") -> bool:
         context={
             "name": payment.user.get_short_name(),
             "course_title": course.title,
-            "amount": f"{payment.currency} {payment.amount / 100:,.2f}",
+            "amount": _money(payment.amount, payment.currency),
             "invoice_number": invoice.number,
         },
         attachments=[("invoice_pdf", str(invoice.pk))],
@@ -241,14 +242,28 @@ def _mark_succeeded(payment: Payment, *, charge_id: str = "") -> bool:
     )
     transaction.on_commit(lambda: _cancel_quietly(others))
     if duplicate:
-        staff_notification.send(
-            sender=Payment,
+        _notify_staff(
+            payment,
             kind="duplicate_payment",
             title=f"Paid twice: {payment.user.email} for {course.title}",
             body=f"Payment {payment.stripe_payment_intent_id} arrived for an enrolment already paid; refund one.",
-            link="",
         )
     return True
+
+
+def _money(paise: int, currency: str) -> str:
+    return f"{currency} {paise / 100:,.2f}"
+
+
+def _notify_staff(payment: Payment, *, kind: str, title: str, body: str) -> None:
+    """A Notification for every founder and admin, linking to the payment in the admin."""
+    staff_notification.send(
+        sender=Payment,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        link=reverse("admin:payments_payment_change", args=[payment.pk]),
+    )
 
 
 def _cancel_quietly(intent_ids: list[str]) -> None:
@@ -275,6 +290,12 @@ def _mark_failed(payment: Payment, *, message: str) -> None:
             "course_title": payment.enrollment.course.title,
             "reason": message,
         },
+    )
+    _notify_staff(
+        payment,
+        kind="payment_failed",
+        title=f"Payment failed: {payment.user.email} for {payment.enrollment.course.title}",
+        body=f"{_money(payment.amount, payment.currency)}, intent {payment.stripe_payment_intent_id}: {message}",
     )
 
 
@@ -349,6 +370,13 @@ def _apply_refund_object(refund: dict, *, payment: Payment) -> None:
         changed += ["status", "failure_message"]
     if changed:
         local.save(update_fields=[*changed, "updated_at"])
+    if "status" in changed and local.status == RefundStatus.SUCCEEDED:
+        _notify_staff(
+            payment,
+            kind="refund",
+            title=f"Refunded {_money(local.amount, payment.currency)} to {payment.user.email}",
+            body=f"Payment {payment.stripe_payment_intent_id}: {local.reason}",
+        )
     if local.status == RefundStatus.SUCCEEDED:
         credit_note_issue(refund=local)
         succeeded = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(s=Sum("amount"))["s"] or 0
@@ -414,6 +442,23 @@ def refund_request(*, actor: Any, payment_id: Any, amount: int | None, reason: s
         _apply_refund_object(answer, payment=payment)
     refund.refresh_from_db()
     return refund
+
+
+def invoice_resend(*, invoice: Invoice, actor: Any) -> None:
+    """E-mail a copy of an invoice or credit note (PDF attached) to its buyer again; audited."""
+    email_send(
+        to=invoice.buyer_email,
+        template="invoice_copy",
+        context={
+            "name": invoice.buyer_name,
+            "document": invoice.get_kind_display().lower(),
+            "number": invoice.number,
+            "issued": f"{invoice.issued_at:%d %b %Y}",
+            "total": _money(invoice.total, invoice.currency),
+        },
+        attachments=[("invoice_pdf", str(invoice.pk))],
+    )
+    audit_record(action="invoice.resent", actor=actor, target=invoice, details={"to": invoice.buyer_email})
 
 
 # --------------------------------------------------------------------------------------------

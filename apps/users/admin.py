@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.utils import timezone
 
 from apps.core.admin import ReadOnlyAdmin
 
 from . import services
 from .admin_forms import TwoFactorAdminAuthenticationForm
-from .models import LoginAttempt, User
+from .models import BackupCode, LoginAttempt, LoginFailureCounter, Session, TwoFactorAuth, TwoFactorChallenge, User
 
 admin.site.login_form = TwoFactorAdminAuthenticationForm
 
@@ -23,13 +24,39 @@ class TitanobovaUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class LockedFilter(admin.SimpleListFilter):
+    title = "locked"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Locked now"), ("no", "Not locked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(account_locked_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(account_locked_until__gt=now)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = TitanobovaUserChangeForm
     add_form = TitanobovaUserCreationForm
     ordering = ("-created_at",)
-    list_display = ("email", "full_name", "user_type", "email_verified", "is_active", "created_at", "last_login")
-    list_filter = ("user_type", "email_verified", "is_active", "is_superuser")
+    list_display = (
+        "email",
+        "full_name",
+        "user_type",
+        "email_verified",
+        "is_active",
+        "account_locked_until",
+        "created_at",
+        "last_login",
+    )
+    list_filter = ("user_type", "email_verified", "is_active", "is_superuser", LockedFilter)
+    date_hierarchy = "created_at"
     search_fields = ("email", "first_name", "last_name", "phone_number")
     readonly_fields = ("id", "created_at", "updated_at", "last_login", "last_login_ip", "failed_login_attempts")
     fieldsets = (
@@ -103,3 +130,63 @@ class LoginAttemptAdmin(ReadOnlyAdmin):
     search_fields = ("email", "ip_address")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
+
+
+@admin.register(TwoFactorAuth)
+class TwoFactorAuthAdmin(ReadOnlyAdmin):
+    """Who has an authenticator; the secret never shows. Reset one from the user's actions."""
+
+    list_display = ("user", "confirmed_at", "created_at")
+    list_filter = ("confirmed_at",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    fields = ("user", "confirmed_at", "created_at")
+
+
+@admin.register(BackupCode)
+class BackupCodeAdmin(ReadOnlyAdmin):
+    list_display = ("user", "used_at", "created_at")
+    list_filter = ("used_at",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    fields = ("user", "used_at", "created_at")  # never the hash
+
+
+@admin.register(TwoFactorChallenge)
+class TwoFactorChallengeAdmin(ReadOnlyAdmin):
+    list_display = ("user", "created_at", "expires_at", "used_at", "failed_attempts")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(LoginFailureCounter)
+class LoginFailureCounterAdmin(ReadOnlyAdmin):
+    """Failure counters of e-mails without an account (stored as hashes)."""
+
+    list_display = ("email_hash", "failed_login_attempts", "last_failed_login_at", "account_locked_until")
+    search_fields = ("email_hash",)
+
+
+@admin.register(Session)
+class SessionAdmin(ReadOnlyAdmin):
+    """API logins (refresh-token chains). Revoking ends their access tokens at once."""
+
+    list_display = ("user", "created_at", "last_used_at", "expires_at", "revoked_at", "ip_address", "two_factor")
+    list_filter = ("two_factor", "revoked_at")
+    search_fields = ("user__email", "ip_address", "id")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    exclude = ("refresh_jti", "previous_refresh_jti")
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("users.view_session")
+
+    @admin.action(description="Revoke the selected sessions", permissions=["revoke"])
+    def revoke(self, request, queryset) -> None:
+        count = 0
+        for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            services.session_revoke(user=session.user, session_id=session.pk, actor=request.user)
+            count += 1
+        self.message_user(request, f"{count} session(s) revoked.", messages.SUCCESS)

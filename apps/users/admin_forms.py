@@ -56,5 +56,7 @@ class TwoFactorAdminAuthenticationForm(AdminAuthenticationForm):
                 code="two_factor_setup_required",
             )
         services.auth_record_success(user=user, client=client)
+        # The password was checked by the login service with Django's model backend.
+        user.backend = "django.contrib.auth.backends.ModelBackend"
         self.user_cache = user
         return self.cleaned_data

@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
+from apps.core.request_context import user_id_var
+
 from .models import Session
 from .services.tokens import SESSION_CLAIM
 
@@ -25,4 +27,5 @@ class SessionJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed("This session has ended. Log in again.", code="session_revoked")
         if not session.user.is_active:
             raise AuthenticationFailed("User is inactive.", code="user_inactive")
+        user_id_var.set(str(session.user_id))  # for log lines of this request (SystemLog)
         return session.user

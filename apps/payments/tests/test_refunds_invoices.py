@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
+from apps.admin_panel.models import Notification
 from apps.core.models import AuditLog
 from apps.courses.models import Enrollment, EnrollmentStatus
 from apps.payments.invoices import financial_year
@@ -45,6 +46,7 @@ def test_full_refund_by_staff(student_client, founder_client, api_client, stripe
     assert note.original_invoice.payment == payment and note.total == payment.amount
     assert note.number.startswith("TNB-CN/")
     assert AuditLog.objects.filter(action="payment.refund_requested", target_id=str(payment.pk)).exists()
+    assert Notification.objects.filter(recipient=founder_client.user, kind="refund").count() == 1
 
 
 def test_partial_refunds_never_exceed_what_was_paid(

@@ -5,10 +5,13 @@ import time
 
 import pytest
 
+from apps.admin_panel.models import Notification
 from apps.core.models import OutboundEmail
 from apps.courses.models import Enrollment, EnrollmentStatus
 from apps.payments import gateway
 from apps.payments.models import Invoice, Payment, PaymentStatus, Refund, StripeEvent
+from apps.users.models import UserType
+from apps.users.tests.factories import UserFactory
 from tests.localstripe import event_body, pay, sign
 
 from .conftest import SECRET, WEBHOOK, post_event
@@ -93,6 +96,7 @@ def test_unknown_event_types_are_stored_and_ignored(api_client, stripe_settings)
 
 
 def test_failed_payment_is_recorded_and_the_student_told(api_client, payment, run_on_commit, mailoutbox):
+    founder = UserFactory(user_type=UserType.FOUNDER)
     intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
     intent["last_payment_error"] = {"message": "Your card was declined."}
     with run_on_commit():
@@ -101,6 +105,7 @@ def test_failed_payment_is_recorded_and_the_student_told(api_client, payment, ru
     assert payment.status == PaymentStatus.FAILED and payment.failure_message == "Your card was declined."
     assert Enrollment.objects.get(pk=payment.enrollment_id).status == EnrollmentStatus.PENDING_PAYMENT
     assert any("did not go through" in m.subject for m in mailoutbox)
+    assert Notification.objects.filter(recipient=founder, kind="payment_failed").count() == 1
 
 
 def test_a_late_failure_does_not_undo_a_success(api_client, payment, run_on_commit):

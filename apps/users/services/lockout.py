@@ -20,11 +20,13 @@ from django.conf import settings
 from django.core import signing
 from django.db import models, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.audit import audit_record
 from apps.core.emails import email_send
 from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.signals import staff_notification
 
 from ..error_codes import UserErrorCode
 from ..models import LoginFailureCounter, User
@@ -103,6 +105,14 @@ def _user_locked(user: User) -> None:
         },
     )
     audit_record(action="account.locked", target=user, details={"failed_attempts": user.failed_login_attempts})
+    if user.is_staff_member:  # someone may be guessing a staff password: the others should know
+        staff_notification.send(
+            sender=User,
+            kind="staff_account_locked",
+            title=f"Staff account locked: {user.email}",
+            body=f"Locked after {user.failed_login_attempts} failed login attempts.",
+            link=reverse("admin:users_user_change", args=[user.pk]),
+        )
     security_logger.warning("Account %s locked after %s failed checks", user.pk, user.failed_login_attempts)
 
 

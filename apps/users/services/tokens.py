@@ -135,13 +135,13 @@ def session_revoke_by_refresh(*, refresh: str, user: Any = None) -> None:
     security_logger.info("Logout for user %s", session.user_id)
 
 
-def session_revoke(*, user: User, session_id: Any) -> None:
-    """Revoke one of the user's own sessions (404 for anyone else's)."""
+def session_revoke(*, user: User, session_id: Any, actor: Any = None) -> None:
+    """Revoke one of the user's own sessions (404 for anyone else's); staff pass themselves as actor."""
     session = Session.objects.filter(pk=session_id, user=user, revoked_at__isnull=True).first()
     if session is None:
         raise NotFoundError("No such active session.")
     _revoke(Session.objects.filter(pk=session.pk))
-    audit_record(action="session.revoked", actor=user, target=user, details={"session": str(session.pk)})
+    audit_record(action="session.revoked", actor=actor or user, target=user, details={"session": str(session.pk)})
 
 
 def sessions_revoke_all(*, user: User, reason: str) -> int:
