@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from apps.core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Certificate, Course, Enrollment, Lesson, LessonProgress
+from .models import Certificate, Course, Enrollment, EnrollmentRequest, Lesson, LessonProgress
 
 
 class LessonInline(admin.TabularInline):
@@ -81,3 +81,13 @@ class CertificateAdmin(ReadOnlyAdmin):
             services.certificate_revoke(actor=request.user, certificate=certificate, reason="revoked in the admin")
             revoked += 1
         self.message_user(request, f"{revoked} certificate(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(EnrollmentRequest)
+class EnrollmentRequestAdmin(ReadOnlyAdmin):
+    """Requests are converted through the API's `convert` action (account, enrolment, invitation)."""
+
+    list_display = ("created_at", "first_name", "last_name", "email", "course_title", "course_price", "paid", "status")
+    list_filter = ("status", "source", "paid", "level")
+    search_fields = ("first_name", "last_name", "email", "course_title")
+    list_select_related = ("course",)
