@@ -158,3 +158,20 @@ def test_paid_registration_converted_later_links_its_legacy_payment(tmp_path, we
     assert (payment.user, payment.enrollment) == (rahul.user, rahul.enrollment)
     assert rahul.enrollment.status == "active"  # paid on the old site: no second payment asked
     assert payment.status == PaymentStatus.SUCCEEDED
+
+
+def test_legacy_payment_shows_in_staff_payments_and_is_not_refundable_through_stripe(
+    tmp_path, web_course, founder_client
+):
+    run_import(build_sqlite(tmp_path / "contacts.db"))
+    payment = Payment.objects.get()
+
+    listing = founder_client.get("/api/v1/payments/payments/")
+    assert listing.status_code == 200, listing.content
+    [row] = listing.json()["results"]
+    assert (row["source"], row["stripe_payment_intent_id"], row["user"], row["course"]) == ("legacy", None, None, None)
+
+    refund = founder_client.post(
+        f"/api/v1/payments/payments/{payment.pk}/refund/", {"reason": "duplicate"}, format="json"
+    )
+    assert refund.status_code == 400 and refund.json()["code"] == "not_refundable"
