@@ -322,6 +322,11 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "apps.courses.models.EnrollmentStatus",
         "PaymentStatusEnum": "apps.payments.models.PaymentStatus",
         "RefundStatusEnum": "apps.payments.models.RefundStatus",
+        "CourseLevelEnum": "apps.courses.models.CourseLevel",
+        # Contacts and enrolment requests share one choice set: website or imported.
+        "RecordSourceEnum": "apps.contacts.models.ContactSource",
+        "EnrollmentRequestStatusEnum": "apps.courses.models.EnrollmentRequestStatus",
+        "PaymentSourceEnum": "apps.payments.models.PaymentSource",
     },
 }
 

@@ -33,16 +33,18 @@ class _PublicPostStaffGet(APIView):
     post_throttle_scope = ""
     throttle_scope: str | None = None
 
+    def _is_post(self) -> bool:
+        # The Django request, set before DRF wraps it (None while the schema is generated).
+        return getattr(getattr(self, "request", None), "method", None) == "POST"
+
     def get_authenticators(self):
-        if self.request.method == "POST":  # the Django request: set before DRF wraps it
-            return []
-        return super().get_authenticators()
+        return [] if self._is_post() else super().get_authenticators()
 
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "POST" else [IsStaffMember()]
+        return [AllowAny()] if self._is_post() else [IsStaffMember()]
 
     def get_throttles(self):
-        self.throttle_scope = self.post_throttle_scope if self.request.method == "POST" else None
+        self.throttle_scope = self.post_throttle_scope if self._is_post() else None
         return super().get_throttles()
 
 

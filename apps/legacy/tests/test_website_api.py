@@ -267,3 +267,15 @@ def test_malformed_json_is_a_400_with_a_message():
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_405_with_a_message(method, founder_client):
     assert_error(getattr(founder_client, method)("/api/v1/contacts/"), 405)
+
+
+def test_the_site_paths_also_answer_without_a_trailing_slash(founder_client):
+    # Express ignored trailing slashes; Django would redirect a POST (losing its body).
+    user = UserFactory(password=PASSWORD)
+    login = APIClient().post("/api/v1/auth/token", {"username": user.email, "password": PASSWORD}, format="json")
+    assert login.status_code == 200 and login.json()["access"]
+    assert APIClient().post("/api/v1/contacts", CONTACT, format="json").status_code == 201
+    assert APIClient().post("/api/v1/courses/enrollment-requests", ENROL, format="json").status_code == 201
+    assert APIClient().post("/api/v1/enrollments", REGISTER, format="json").status_code == 201
+    assert list(founder_client.get("/api/v1/contacts").json()) == ["contacts"]
+    assert list(founder_client.get("/api/v1/enrollments").json()) == ["enrollments"]
