@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.courses",
     "apps.payments",
     "apps.admin_panel",
+    "apps.legacy",
 ]
 
 MIDDLEWARE = [
@@ -201,7 +202,8 @@ STAFF_ROLE_PERMISSION_APPS = ["core", "users", "contacts", "courses", "payments"
 PASSWORD_HASHERS = [
     "apps.users.hashers.TunedArgon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
-    "django.contrib.auth.hashers.BCryptPasswordHasher",
+    # Django's bcrypt hasher, except that passwords over 72 bytes are cut as bcryptjs cut them.
+    "apps.users.hashers.LegacyBCryptPasswordHasher",
 ]
 # Argon2id parameters. Django's defaults (100 MiB, 2 passes, 8 lanes) cost ~190 ms of CPU per
 # check on this 2-core machine: 5 logins a second per core, an easy denial-of-service lever.
@@ -267,6 +269,7 @@ RATELIMIT_RATES = {
     "password_reset": env.str("RATELIMIT_PASSWORD_RESET", default="10/hour"),
     "resend_verification": env.str("RATELIMIT_RESEND_VERIFICATION", default="10/hour"),
     "contact": env.str("RATELIMIT_CONTACT", default="10/hour"),
+    "enrollment_request": env.str("RATELIMIT_ENROLLMENT_REQUEST", default="10/hour"),
     "newsletter": env.str("RATELIMIT_NEWSLETTER", default="10/hour"),
 }
 
@@ -335,6 +338,11 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "apps.courses.models.EnrollmentStatus",
         "PaymentStatusEnum": "apps.payments.models.PaymentStatus",
         "RefundStatusEnum": "apps.payments.models.RefundStatus",
+        "CourseLevelEnum": "apps.courses.models.CourseLevel",
+        # Contacts and enrolment requests share one choice set: website or imported.
+        "RecordSourceEnum": "apps.contacts.models.ContactSource",
+        "EnrollmentRequestStatusEnum": "apps.courses.models.EnrollmentRequestStatus",
+        "PaymentSourceEnum": "apps.payments.models.PaymentSource",
     },
 }
 

@@ -21,6 +21,8 @@ api_v1 = [
     path("", include("apps.courses.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.admin_panel.urls")),
+    # The React website's requests from the Node.js days (POST/GET contacts/ and enrollments/).
+    path("", include("apps.legacy.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the page needs no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

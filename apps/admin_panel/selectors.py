@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.contacts.models import Contact, ContactStatus
 from apps.courses.models import Course, Enrollment, EnrollmentStatus
 from apps.payments.models import PAID_STATUSES, Payment, Refund, RefundStatus
+from apps.payments.selectors import revenue_summary
 from apps.users.models import STAFF_USER_TYPES, LoginAttempt, LoginOutcome, TwoFactorAuth, UserType
 
 from .models import Notification
@@ -82,9 +83,10 @@ def _users(now: datetime, starts: list[date]) -> dict[str, Any]:
 
 def _contacts(now: datetime) -> dict[str, Any]:
     contacts = Contact.objects.all()
+    by_status = _by(contacts, "status", ContactStatus.values)
     return {
-        "total": contacts.count(),
-        "by_status": _by(contacts, "status", ContactStatus.values),
+        "total": sum(by_status.values()),
+        "by_status": by_status,
         "unresolved_over_48_hours": contacts.filter(
             status__in=UNRESOLVED_CONTACT_STATUSES, created_at__lt=now - timedelta(hours=48)
         ).count(),
@@ -104,16 +106,18 @@ def _enrollments(now: datetime, starts: list[date]) -> dict[str, Any]:
     completions = enrollments.filter(status=EnrollmentStatus.COMPLETED).aggregate(
         total=Count("pk"), last_30_days=Count("pk", filter=Q(completed_at__gte=now - timedelta(days=30)))
     )
+    by_status = _by(enrollments, "status", EnrollmentStatus.values)
     return {
-        "total": enrollments.count(),
-        "by_status": _by(enrollments, "status", EnrollmentStatus.values),
+        "total": sum(by_status.values()),
+        "by_status": by_status,
         "completions": completions,
         "by_month": _monthly(enrollments, "enrolled_at", starts),
     }
 
 
 def _revenue(now: datetime, starts: list[date]) -> dict[str, Any]:
-    """Amounts in paise, as Stripe counts them: gross is what was paid, net is gross less refunds."""
+    """Amounts in paise, as Stripe counts them: gross is what was paid, net is gross less refunds.
+    `by_source` keeps Stripe's sales apart from payments imported from the Node.js backend."""
     paid = Payment.objects.filter(status__in=PAID_STATUSES)
     totals = paid.aggregate(
         payments=Count("pk"),
@@ -136,6 +140,7 @@ def _revenue(now: datetime, starts: list[date]) -> dict[str, Any]:
         "last_30_days": totals["gross_last_30_days"] or 0,
         "payments_last_30_days": totals["payments_last_30_days"],
         "by_month": _monthly(paid, "succeeded_at", starts, amount=Sum("amount")),
+        "by_source": {source: totals for source, totals in revenue_summary().items() if source != "total"},
         "refunds": {
             "count": refunds["refunds"],
             "amount": refunds["refunded"] or 0,

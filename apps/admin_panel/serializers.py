@@ -60,6 +60,18 @@ class _Refunds(serializers.Serializer):
     amount_last_30_days = serializers.IntegerField()
 
 
+class _SourceTotals(serializers.Serializer):
+    payments = serializers.IntegerField()
+    gross = serializers.IntegerField()
+    refunded = serializers.IntegerField()
+    net = serializers.IntegerField()
+
+
+class _RevenueBySource(serializers.Serializer):
+    stripe = _SourceTotals()
+    legacy = _SourceTotals(help_text="Taken by the old Node.js backend, imported (no Stripe id).")
+
+
 class DashboardRevenueSerializer(serializers.Serializer):
     currency = serializers.CharField()
     payments = serializers.IntegerField()
@@ -68,6 +80,7 @@ class DashboardRevenueSerializer(serializers.Serializer):
     last_30_days = serializers.IntegerField()
     payments_last_30_days = serializers.IntegerField()
     by_month = _AmountByMonth(many=True, help_text="The last 12 months, oldest first.")
+    by_source = _RevenueBySource()
     refunds = _Refunds()
 
 

@@ -26,7 +26,9 @@ from .models import OutboundEmail, OutboundEmailStatus
 logger = logging.getLogger(__name__)
 
 # Templates whose context holds a secret link (reset, unlock, verify): the context is wiped once sent.
-SENSITIVE_TEMPLATES = frozenset({"verify_email", "password_reset", "account_locked", "newsletter_confirm"})
+SENSITIVE_TEMPLATES = frozenset(
+    {"verify_email", "password_reset", "account_locked", "newsletter_confirm", "account_invite"}
+)
 # Templates sent to an address that must not stay on record once the message is out.
 FORGET_RECIPIENT_TEMPLATES = frozenset({"account_deleted"})
 ERASED_ADDRESS = "erased@deleted.invalid"

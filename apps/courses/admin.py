@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from apps.core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Certificate, Course, Enrollment, Lesson, LessonProgress
+from .models import Certificate, Course, Enrollment, EnrollmentRequest, Lesson, LessonProgress
 
 
 class LessonInline(admin.TabularInline):
@@ -102,3 +102,13 @@ class LessonProgressAdmin(ReadOnlyAdmin):
     search_fields = ("enrollment__user__email", "lesson__title")
     list_select_related = ("enrollment__user", "enrollment__course", "lesson")
     date_hierarchy = "completed_at"
+
+
+@admin.register(EnrollmentRequest)
+class EnrollmentRequestAdmin(ReadOnlyAdmin):
+    """Requests are converted through the API's `convert` action (account, enrolment, invitation)."""
+
+    list_display = ("created_at", "first_name", "last_name", "email", "course_title", "course_price", "paid", "status")
+    list_filter = ("status", "source", "paid", "level")
+    search_fields = ("first_name", "last_name", "email", "course_title")
+    list_select_related = ("course",)

@@ -10,3 +10,5 @@ class CourseErrorCode(StrEnum):
     DUPLICATE_SLUG = "duplicate_slug"
     DUPLICATE_POSITION = "duplicate_position"
     ALREADY_REVOKED = "already_revoked"
+    REQUEST_ALREADY_CONVERTED = "request_already_converted"
+    REQUEST_HAS_NO_COURSE = "request_has_no_course"

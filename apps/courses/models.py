@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class CourseLevel(models.TextChoices):
@@ -189,3 +190,72 @@ class Certificate(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class EnrollmentRequestStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONVERTED = "converted", "Converted into an account and enrolment"
+    CLOSED = "closed", "Closed without an enrolment"
+
+
+class EnrollmentRequestSource(models.TextChoices):
+    WEBSITE = "website", "Website form"
+    IMPORTED = "imported", "Imported from the Node.js backend"
+
+
+class EnrollmentRequest(models.Model):
+    """The website's enrolment form, sent by a visitor without an account: what they asked for,
+    as they saw it (title, price, level), until staff turn it into an account and an enrolment."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(max_length=254, db_index=True)
+    phone = models.CharField(max_length=32, blank=True)
+    experience = models.CharField(max_length=200, blank=True)
+    # The course as the website showed it; `course` is the catalogue's course with that title, if any.
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollment_requests"
+    )
+    course_title = models.CharField(max_length=200)
+    course_price = models.PositiveIntegerField(default=0, help_text="Whole rupees, as shown to the visitor.")
+    course_duration = models.CharField(max_length=50, blank=True)
+    level = models.CharField(max_length=16, choices=CourseLevel.choices, blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
+    paid = models.BooleanField(default=False, help_text="Paid outside Stripe (the Node.js backend's flag).")
+    status = models.CharField(
+        max_length=16, choices=EnrollmentRequestStatus.choices, default=EnrollmentRequestStatus.NEW, db_index=True
+    )
+    source = models.CharField(
+        max_length=16, choices=EnrollmentRequestSource.choices, default=EnrollmentRequestSource.WEBSITE
+    )
+    legacy_id = models.CharField(max_length=64, blank=True, help_text="Id in the Node.js backend, for imports.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    enrollment = models.ForeignKey(Enrollment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    converted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    converted_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Not auto_now_add: imported requests keep the date they were sent on.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "legacy_id"],
+                condition=~Q(legacy_id=""),
+                name="courses_enrollmentrequest_legacy_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>: {self.course_title}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from apps.core.errors import NotFoundError
 
-from .models import ACCESS_STATUSES, Certificate, Course, Enrollment, Lesson, LessonProgress
+from .models import ACCESS_STATUSES, Certificate, Course, Enrollment, EnrollmentRequest, Lesson, LessonProgress
 
 TEACHING_ROLES = frozenset({"instructor", "founder", "admin"})
 
@@ -198,3 +198,18 @@ def certificate_by_code(*, code: str) -> Certificate:
     if certificate is None:
         raise NotFoundError("No certificate has this code.")
     return certificate
+
+
+def enrollment_request_list(*, status: str | None = None, search: str = "") -> QuerySet[EnrollmentRequest]:
+    """Enrolment requests for staff, newest first."""
+    queryset = EnrollmentRequest.objects.select_related("course", "user", "enrollment")
+    if status:
+        queryset = queryset.filter(status=status)
+    if search:
+        queryset = queryset.filter(
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(course_title__icontains=search)
+        )
+    return queryset.order_by("-created_at", "id")

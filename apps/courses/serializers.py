@@ -5,8 +5,18 @@ from django.utils.text import slugify
 from rest_framework import serializers
 
 from apps.users.models import User
+from apps.users.serializers import phone_validator
 
-from .models import Certificate, Course, CourseLevel, Enrollment, EnrollmentStatus, Lesson
+from .models import (
+    Certificate,
+    Course,
+    CourseLevel,
+    Enrollment,
+    EnrollmentRequest,
+    EnrollmentRequestStatus,
+    EnrollmentStatus,
+    Lesson,
+)
 
 ORDERING_CHOICES = ["published_at", "-published_at", "price", "-price", "enrollment_count", "-enrollment_count"]
 
@@ -259,3 +269,108 @@ class CertificateVerificationSerializer(serializers.ModelSerializer):
 
 class CertificateRevokeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+
+
+# --------------------------------------------------------------------------------------------
+# Enrolment requests (the website's enrolment form)
+# --------------------------------------------------------------------------------------------
+
+
+class RupeesField(serializers.IntegerField):
+    """Whole rupees, also as the website may show them: "4999", "4,999", "₹4,999", 4999.0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.replace("₹", "").replace(",", "").replace("Rs.", "").strip()
+        return super().to_internal_value(data)
+
+
+class LevelField(serializers.ChoiceField):
+    """A course level, in any case ("Beginner" is beginner)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=CourseLevel.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.strip().lower() if isinstance(data, str) else data)
+
+
+class EnrollmentRequestCreateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", validators=[phone_validator]
+    )
+    experience = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    course_title = serializers.CharField(max_length=200)
+    course_price = RupeesField(min_value=0, max_value=10_000_000, required=False, default=0)
+    course_duration = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    course_level = LevelField(required=False, allow_blank=True, default="")
+
+
+class EnrollmentRequestCreatedSerializer(serializers.ModelSerializer):
+    """What the visitor gets back (the website reads `id`)."""
+
+    course_level = serializers.CharField(source="level", read_only=True)
+
+    class Meta:
+        model = EnrollmentRequest
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "experience",
+            "course_title",
+            "course_price",
+            "course_duration",
+            "course_level",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EnrollmentRequestSerializer(serializers.ModelSerializer):
+    """Staff's view of a request."""
+
+    name = serializers.CharField(source="full_name", read_only=True)
+    course = serializers.UUIDField(source="course_id", read_only=True, allow_null=True)
+    user = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)
+    enrollment = serializers.UUIDField(source="enrollment_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = EnrollmentRequest
+        fields = [
+            "id",
+            "name",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "experience",
+            "course",
+            "course_title",
+            "course_price",
+            "course_duration",
+            "level",
+            "notes",
+            "paid",
+            "status",
+            "source",
+            "user",
+            "enrollment",
+            "converted_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EnrollmentRequestFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=EnrollmentRequestStatus.choices, required=False)
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class EnrollmentRequestConvertSerializer(serializers.Serializer):
+    course = serializers.UUIDField(required=False, help_text="The course to enrol in, when the title matched none.")

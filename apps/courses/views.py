@@ -14,13 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.errors import NotFoundError, PermissionDeniedError
+from apps.core.http import client_ip
 from apps.core.pagination import WindowCountPagination
 from apps.core.parsers import SafeJSONParser
 from apps.core.permissions import IsStaffMember
 
-from . import cache, selectors, services
+from . import cache, enrollment_requests, selectors, services
 from . import serializers as s
-from .models import Certificate, Course, Enrollment, Lesson
+from .models import Certificate, Course, Enrollment, EnrollmentRequest, Lesson
 from .pdf import certificate_pdf
 
 ERROR = OpenApiResponse(description="JSON error body: {code, detail, message, fields?, request_id}")
@@ -349,3 +350,73 @@ class CertificateViewSet(viewsets.GenericViewSet):
     )
     def verify(self, request: Request, code: str) -> Response:
         return Response(s.CertificateVerificationSerializer(selectors.certificate_by_code(code=code)).data)
+
+
+class EnrollmentRequestViewSet(viewsets.GenericViewSet):
+    """The website's enrolment form (anyone may send one) and its follow-up (staff only)."""
+
+    permission_classes = [IsStaffMember]
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    throttle_scope: str | None = None
+    queryset = EnrollmentRequest.objects.none()
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        self.throttle_scope = "enrollment_request" if self.action == "create" else None
+        return super().get_throttles()
+
+    @extend_schema(
+        request=s.EnrollmentRequestCreateSerializer,
+        responses={201: s.EnrollmentRequestCreatedSerializer, 400: ERROR, 429: ERROR},
+        auth=[],
+    )
+    def create(self, request: Request) -> Response:
+        serializer = s.EnrollmentRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        enrollment_request = enrollment_requests.enrollment_request_submit(
+            **serializer.validated_data, ip=client_ip(request)
+        )
+        body = s.EnrollmentRequestCreatedSerializer(enrollment_request).data
+        body["message"] = "Thank you. We have received your enrolment request and will contact you soon."
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, description="new, converted or closed"),
+            OpenApiParameter("search", OpenApiTypes.STR, description="in name, e-mail and course title"),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+        ],
+        responses={200: s.EnrollmentRequestSerializer(many=True), 400: ERROR, 401: ERROR, 403: ERROR},
+    )
+    def list(self, request: Request) -> Response:
+        filters = s.EnrollmentRequestFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.enrollment_request_list(**filters.validated_data))
+        return self.get_paginated_response(s.EnrollmentRequestSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.EnrollmentRequestSerializer, **AUTH_ERRORS})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        enrollment_request = selectors.enrollment_request_list().filter(pk=pk).first()
+        if enrollment_request is None:
+            raise NotFoundError("No such enrolment request.")
+        return Response(s.EnrollmentRequestSerializer(enrollment_request).data)
+
+    @extend_schema(
+        request=s.EnrollmentRequestConvertSerializer,
+        responses={200: s.EnrollmentRequestSerializer, 400: ERROR, 409: ERROR, **AUTH_ERRORS},
+        description="Make (or find) the person's account, enrol it in the course, and e-mail a new account "
+        "a link to choose its password.",
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request: Request, pk: str) -> Response:
+        serializer = s.EnrollmentRequestConvertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        enrollment_request = enrollment_requests.enrollment_request_convert(
+            actor=request.user, request_id=pk, course_id=serializer.validated_data.get("course")
+        )
+        return Response(s.EnrollmentRequestSerializer(enrollment_request).data)

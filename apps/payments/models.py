@@ -31,6 +31,12 @@ LIVE_STATUSES = (PaymentStatus.REQUIRES_PAYMENT, PaymentStatus.REQUIRES_ACTION, 
 PAID_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
+class PaymentSource(models.TextChoices):
+    STRIPE = "stripe", "Stripe"
+    # Taken by the Node.js backend outside Stripe, recorded at import: no intent, no invoice here.
+    LEGACY = "legacy", "Legacy (Node.js backend, outside Stripe)"
+
+
 class CouponKind(models.TextChoices):
     PERCENT = "percent", "Percentage"
     FIXED = "fixed", "Fixed amount"
@@ -71,9 +77,19 @@ class Coupon(models.Model):
 
 class Payment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
-    enrollment = models.ForeignKey("courses.Enrollment", on_delete=models.PROTECT, related_name="payments")
-    stripe_payment_intent_id = models.CharField(max_length=255, unique=True)
+    source = models.CharField(max_length=8, choices=PaymentSource.choices, default=PaymentSource.STRIPE, db_index=True)
+    # A legacy payment has no account or enrolment until staff convert its enrolment request.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    enrollment = models.ForeignKey(
+        "courses.Enrollment", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    enrollment_request = models.ForeignKey(
+        "courses.EnrollmentRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    # NULL, not "", for legacy payments: the column is unique.
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
     client_secret = models.CharField(max_length=255, blank=True)
     currency = models.CharField(max_length=3)
@@ -100,6 +116,23 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_payment_amount_positive"),
             models.CheckConstraint(
+                condition=(
+                    Q(
+                        source="stripe",
+                        stripe_payment_intent_id__isnull=False,
+                        user__isnull=False,
+                        enrollment__isnull=False,
+                    )
+                )
+                | Q(source="legacy", stripe_payment_intent_id__isnull=True, enrollment_request__isnull=False),
+                name="payments_payment_source_fields",
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment_request"],
+                condition=Q(enrollment_request__isnull=False),
+                name="payments_one_legacy_per_request",
+            ),
+            models.CheckConstraint(
                 condition=Q(amount_refunded__lte=F("amount")), name="payments_refunded_not_above_amount"
             ),
             models.CheckConstraint(
@@ -109,7 +142,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.stripe_payment_intent_id} ({self.status})"
+        return f"{self.stripe_payment_intent_id or 'legacy ' + str(self.pk)} ({self.status})"
 
 
 class RedemptionStatus(models.TextChoices):

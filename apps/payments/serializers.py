@@ -45,16 +45,18 @@ class RefundSerializer(serializers.ModelSerializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
-    course = serializers.UUIDField(source="enrollment.course_id", read_only=True)
-    course_title = serializers.CharField(source="enrollment.course.title", read_only=True)
-    user = serializers.UUIDField(source="user_id", read_only=True)
-    user_email = serializers.EmailField(source="user.email", read_only=True)
+    # Legacy payments (source "legacy") have no user or enrolment until their request is converted.
+    course = serializers.UUIDField(source="enrollment.course_id", read_only=True, default=None)
+    course_title = serializers.CharField(source="enrollment.course.title", read_only=True, default=None)
+    user = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)
+    user_email = serializers.EmailField(source="user.email", read_only=True, default=None)
     coupon = serializers.CharField(source="coupon.code", read_only=True, default=None)
 
     class Meta:
         model = Payment
         fields = [
             "id",
+            "source",
             "user",
             "user_email",
             "enrollment",

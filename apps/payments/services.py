@@ -27,7 +27,16 @@ from . import gateway
 from .coupons import coupon_hold, coupon_lock_and_check, coupon_redeem, coupon_release
 from .error_codes import PaymentErrorCode
 from .invoices import credit_note_issue, invoice_issue
-from .models import LIVE_STATUSES, PAID_STATUSES, Invoice, Payment, PaymentStatus, Refund, RefundStatus
+from .models import (
+    LIVE_STATUSES,
+    PAID_STATUSES,
+    Invoice,
+    Payment,
+    PaymentSource,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from .pricing import MINIMUM_CHARGE_PAISE, quote
 
 logger = logging.getLogger(__name__)
@@ -407,6 +416,11 @@ def refund_request(*, actor: Any, payment_id: Any, amount: int | None, reason: s
         payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
         if payment is None:
             raise NotFoundError("No such payment.")
+        if payment.source == PaymentSource.LEGACY:
+            raise ApplicationError(
+                "This payment was taken by the old website outside Stripe; refund it the way it was paid.",
+                PaymentErrorCode.NOT_REFUNDABLE,
+            )
         if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
             raise ApplicationError(
                 f"A {payment.status.replace('_', ' ')} payment can't be refunded.", PaymentErrorCode.NOT_REFUNDABLE
@@ -491,3 +505,44 @@ def payments_reconcile(*, older_than_minutes: int | None = None, limit: int = 20
         key = outcome.split(" ")[0]
         outcomes[key] = outcomes.get(key, 0) + 1
     return outcomes
+
+
+# --------------------------------------------------------------------------------------------
+# Legacy payments (the Node.js backend's paid registrations)
+# --------------------------------------------------------------------------------------------
+
+
+def legacy_payment_record(*, enrollment_request: Any, amount_rupees: int, paid_at: Any) -> Payment | None:
+    """Record money the old backend took outside Stripe for an enrolment request, once per request.
+
+    No Stripe id, no invoice, no e-mail: it only lets revenue figures include it, apart from
+    Stripe's (`selectors.revenue_summary`). Nothing to record for a free registration.
+    """
+    if amount_rupees <= 0:
+        return None
+    existing = Payment.objects.filter(enrollment_request=enrollment_request).first()
+    if existing is not None:
+        return existing
+    amount = amount_rupees * 100
+    payment = Payment.objects.create(
+        source=PaymentSource.LEGACY,
+        enrollment_request=enrollment_request,
+        user=enrollment_request.user,
+        enrollment=enrollment_request.enrollment,
+        stripe_payment_intent_id=None,
+        currency=settings.COURSE_CURRENCY,
+        list_price=amount,
+        amount=amount,
+        status=PaymentStatus.SUCCEEDED,
+        billing_name=enrollment_request.full_name[:300],
+        succeeded_at=paid_at,
+    )
+    Payment.objects.filter(pk=payment.pk).update(created_at=paid_at)
+    return payment
+
+
+def on_enrollment_request_converted(sender: Any, enrollment_request: Any, **kwargs: Any) -> None:
+    """A converted request's legacy payment now belongs to the new account and enrolment."""
+    Payment.objects.filter(enrollment_request=enrollment_request, source=PaymentSource.LEGACY).update(
+        user=enrollment_request.user, enrollment=enrollment_request.enrollment, updated_at=timezone.now()
+    )

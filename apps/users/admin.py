@@ -61,7 +61,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("id", "created_at", "updated_at", "last_login", "last_login_ip", "failed_login_attempts")
     fieldsets = (
         (None, {"fields": ("id", "email", "password")}),
-        ("Profile", {"fields": ("first_name", "last_name", "phone_number", "profile_picture", "bio")}),
+        ("Profile", {"fields": ("first_name", "last_name", "phone_number", "company", "profile_picture", "bio")}),
         ("Role and access", {"fields": ("user_type", "is_active", "is_superuser", "groups", "user_permissions")}),
         (
             "Verification and security",

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.auth.hashers import Argon2PasswordHasher, BCryptPasswordHasher
 
 
 class TunedArgon2PasswordHasher(Argon2PasswordHasher):
@@ -20,3 +20,18 @@ class TunedArgon2PasswordHasher(Argon2PasswordHasher):
     @property
     def parallelism(self) -> int:  # type: ignore[override]
         return settings.ARGON2_PARALLELISM
+
+
+class LegacyBCryptPasswordHasher(BCryptPasswordHasher):
+    """bcrypt hashes imported from the Node.js backend (bcryptjs, `$2a$10$...`).
+
+    bcryptjs (like every bcrypt) reads only the first 72 bytes of a password and ignores the
+    rest; the `bcrypt` package since 5.0 refuses longer passwords with a ValueError instead,
+    which made a long password typed at login a 500. Truncating here reproduces what bcryptjs
+    hashed, so the old password still matches, and the login then re-hashes it with Argon2id.
+    """
+
+    def encode(self, password: str, salt: bytes) -> str:
+        bcrypt = self._load_library()
+        data = bcrypt.hashpw(password.encode()[:72], salt)
+        return f"{self.algorithm}${data.decode('ascii')}"

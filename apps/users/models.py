@@ -63,6 +63,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     phone_number = models.CharField(max_length=32, blank=True)
+    company = models.CharField(max_length=200, blank=True)
     user_type = models.CharField(max_length=16, choices=UserType.choices, default=UserType.STUDENT)
     profile_picture = models.ImageField(upload_to=profile_picture_path, blank=True)
     bio = models.TextField(blank=True, max_length=2000)

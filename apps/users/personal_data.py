@@ -17,6 +17,7 @@ def export_profile(user: User) -> dict:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "phone_number": user.phone_number,
+        "company": user.company,
         "user_type": user.user_type,
         "bio": user.bio,
         "profile_picture": user.profile_picture.name or None,

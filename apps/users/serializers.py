@@ -30,6 +30,7 @@ class UserProfileSerializer(serializers.ModelSerializer):
             "last_name",
             "full_name",
             "phone_number",
+            "company",
             "user_type",
             "profile_picture",
             "bio",
@@ -58,6 +59,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False)
     last_name = serializers.CharField(max_length=150, required=False)
     phone_number = serializers.CharField(max_length=32, required=False, allow_blank=True, validators=[phone_validator])
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     profile_picture = serializers.ImageField(required=False, allow_null=True)
 

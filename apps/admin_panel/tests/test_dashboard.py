@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from apps.contacts.models import Contact, ContactStatus
-from apps.courses.models import EnrollmentStatus
+from apps.courses.models import EnrollmentRequest, EnrollmentStatus
 from apps.courses.tests.factories import CourseFactory, EnrollmentFactory
 from apps.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from apps.payments.services import legacy_payment_record
 from apps.users.models import LoginAttempt, LoginOutcome, User, UserType
 from apps.users.tests.factories import UserFactory
 
@@ -64,6 +65,9 @@ def known_rows(founder_client):
     refunded = _payment(paid[2], amount=50_000, status=PaymentStatus.PARTIALLY_REFUNDED, refunded=20_000)
     Refund.objects.create(payment=refunded, amount=20_000, reason="partial", status=RefundStatus.SUCCEEDED)
     _payment(pending, amount=50_000, status=PaymentStatus.FAILED)  # never paid: not revenue
+    # Paid to the old Node.js backend, imported: revenue, told apart from Stripe's.
+    request = EnrollmentRequest.objects.create(first_name="Old", email="old@example.com", course_title="Popular")
+    legacy_payment_record(enrollment_request=request, amount_rupees=300, paid_at=now - timedelta(days=200))
 
     fresh = Contact.objects.create(name="A", email="a@example.com", message="hi")
     stale = Contact.objects.create(name="B", email="b@example.com", message="hi", status=ContactStatus.IN_PROGRESS)
@@ -117,17 +121,21 @@ def test_dashboard_figures_match_a_known_set_of_rows(founder_client, known_rows)
 
     revenue = body["revenue"]
     assert revenue["currency"] == "INR"
-    assert revenue["payments"] == 3
-    assert revenue["total"] == 250_000
-    assert revenue["net"] == 230_000
+    assert revenue["payments"] == 4
+    assert revenue["total"] == 280_000
+    assert revenue["net"] == 260_000
     assert revenue["last_30_days"] == 150_000
     assert revenue["refunds"] == {"count": 1, "amount": 20_000, "amount_last_30_days": 20_000}
+    assert revenue["by_source"] == {
+        "stripe": {"payments": 3, "gross": 250_000, "refunded": 20_000, "net": 230_000},
+        "legacy": {"payments": 1, "gross": 30_000, "refunded": 0, "net": 30_000},
+    }
     by_month = {row["month"]: row for row in revenue["by_month"]}
     this_month = timezone.localtime(known_rows["now"]).strftime("%Y-%m")
     assert by_month[this_month]["amount"] == 150_000 and by_month[this_month]["count"] == 2
     old_month = timezone.localtime(known_rows["old_payment"].succeeded_at).strftime("%Y-%m")
     assert by_month[old_month]["amount"] == 100_000
-    assert sum(row["amount"] for row in revenue["by_month"]) == 250_000
+    assert sum(row["amount"] for row in revenue["by_month"]) == 280_000
 
     security = body["security"]
     assert security["failed_logins_last_24_hours"] == 3

@@ -41,13 +41,16 @@ def user_validate_password(*, password: str, user: User, field: str = "password"
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, first_name: str, last_name: str, phone_number: str = "") -> User:
+def user_register(
+    *, email: str, password: str, first_name: str, last_name: str, phone_number: str = "", company: str = ""
+) -> User:
     email = normalize_email(email)
     user = User(
         email=email,
         first_name=first_name,
         last_name=last_name,
         phone_number=phone_number,
+        company=company,
         terms_accepted_at=timezone.now(),  # registering is accepting the terms; the time is kept
     )
     if User.objects.filter(email=email).exists():
@@ -71,6 +74,40 @@ def user_register(*, email: str, password: str, first_name: str, last_name: str,
     audit_record(action="user.registered", actor=user, target=user)
     logger.info("User registered", extra={"user_id": str(user.pk)})
     return user
+
+
+def user_get_or_invite(
+    *, email: str, first_name: str, last_name: str, phone_number: str = "", actor: Any = None, context: str = ""
+) -> tuple[User, bool]:
+    """The account with this address, or a new student account without a password whose owner is
+    e-mailed a link to choose one (returns the user and whether it was created).
+
+    The link is a password-reset link, so it works once and stops working when a password is set;
+    following it also proves the address. `context` is a line for the e-mail ("You are enrolled
+    in ..."), so the person knows why an account exists.
+    """
+    email = normalize_email(email)
+    with transaction.atomic():
+        user = User.objects.filter(email=email).first()
+        if user is not None:
+            return user, False
+        user = User(email=email, first_name=first_name[:150], last_name=last_name[:150], phone_number=phone_number[:32])
+        user.set_unusable_password()
+        user.save()
+        audit_record(action="user.invited", actor=actor, target=user)
+        token = password_reset_token_make(user=user)
+        link = action_link(frontend_path="/reset-password", app_url_name="account-reset-password", token=token)
+        email_send(
+            to=user.email,
+            template="account_invite",
+            context={
+                "first_name": user.first_name,
+                "link": link,
+                "context": context,
+                "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+            },
+        )
+    return user, True
 
 
 def email_verification_token_make(*, user: User) -> str:
@@ -119,7 +156,7 @@ def user_verify_email(*, token: str) -> User:
 # ---------------------------------------------------------------------------
 # Profile and passwords
 # ---------------------------------------------------------------------------
-PROFILE_EDITABLE_FIELDS = ("first_name", "last_name", "phone_number", "bio", "profile_picture")
+PROFILE_EDITABLE_FIELDS = ("first_name", "last_name", "phone_number", "company", "bio", "profile_picture")
 
 
 def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
