@@ -81,10 +81,15 @@ def _filled_production_env(tmp_path: Path) -> Path:
         "<pk_live_...>": "pk_live_placeholder",
         "<whsec_...>": "whsec_placeholder",
         "<https://...@sentry.io/...>": "",
+        "<aws-bucket-name>": "titanobova-media",
+        "<aws-access-key-id>": "AKIAPLACEHOLDER",
+        "<aws-secret-access-key>": "placeholder-secret",
+        "<backup-encryption-key>": "a2V5LWZvci1jaGVjay1kZXBsb3ktb25seS0wMDAwMDA=",
+        "<aws-backup-bucket-name>": "titanobova-backups",
     }
     for placeholder, value in fills.items():
         template = template.replace(placeholder, value)
-    leftover = re.findall(r"<(?:change|db|fernet|sendgrid|sk_|pk_|whsec|https)[^>]*>", template)
+    leftover = re.findall(r"<(?:change|db|fernet|sendgrid|sk_|pk_|whsec|https|aws|backup)[^>]*>", template)
     assert not leftover, f"placeholders of .env.production this test does not fill: {leftover}"
     path = tmp_path / "production.env"
     path.write_text(template)
