@@ -57,3 +57,7 @@ proxy_allow_ips = forwarded_allow_ips
 # Sentry thread made in the arbiter is ever shared by two processes. GUNICORN_PRELOAD=true saves
 # memory if nothing at import time opens a connection.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "false").lower() in ("1", "true", "yes")
+
+# gunicorn's runtime control socket (gunicornc) is not used: it would live in the app user's home,
+# which is read-only in the image, and several instances on one host would share its path.
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "false").lower() not in ("1", "true", "yes")

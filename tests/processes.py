@@ -254,12 +254,18 @@ class Nginx:
 
 @contextlib.contextmanager
 def nginx(
-    directory: Path, *, upstreams: list[str], web_root: Path, login_rate: str = "600r/m", login_burst: int = 100
+    directory: Path,
+    *,
+    upstreams: list[str],
+    web_root: Path,
+    https_port: int | None = None,
+    login_rate: str = "600r/m",
+    login_burst: int = 100,
 ) -> Iterator[Nginx]:
-    """Debian's nginx with the repository's config on two free ports, TLS with a fresh certificate."""
+    """Debian's nginx with the repository's config on free ports, TLS with a fresh certificate."""
     directory.mkdir(parents=True, exist_ok=True)
     cert, key = self_signed_certificate(directory)
-    http_port, https_port = free_port(), free_port()
+    http_port, https_port = free_port(), https_port or free_port()
     site = render_nginx_template(
         {
             "NGINX_SERVER_NAME": "localhost",

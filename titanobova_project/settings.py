@@ -12,7 +12,6 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
-from psycopg_pool import ConnectionPool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -134,13 +133,12 @@ for _alias, _db in DATABASES.items():
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
         if DB_POOL:
-            # The pool checks a connection before lending it; Django's persistent connections must be off.
+            # Django checks a pooled connection before lending it; its persistent connections must be off.
             _db["OPTIONS"]["pool"] = {
                 "min_size": DB_POOL_MIN_SIZE,
                 "max_size": DB_POOL_MAX_SIZE,
                 "timeout": DB_POOL_TIMEOUT,
                 "max_idle": 300,
-                "check": ConnectionPool.check_connection,
             }
             _db["CONN_MAX_AGE"] = 0
         else:
