@@ -22,7 +22,7 @@ from apps.core.private_files import private_file_ensure, private_file_response
 from . import cache, selectors, services
 from . import serializers as s
 from .models import Certificate, Course, Enrollment, Lesson
-from .pdf import certificate_pdf
+from .pdf import certificate_pdf, certificate_pdf_name
 
 ERROR = OpenApiResponse(description="JSON error body: {code, detail, message, fields?, request_id}")
 AUTH_ERRORS = {401: ERROR, 403: ERROR, 404: ERROR}
@@ -322,7 +322,7 @@ class CertificateViewSet(viewsets.GenericViewSet):
         _staff_check(request, self)
         certificate = selectors.certificate_for(user=request.user, certificate_id=pk)
         name = private_file_ensure(
-            name=f"certificates/{certificate.pk}.pdf",
+            name=certificate_pdf_name(certificate.pk),
             build=lambda: certificate_pdf(certificate, verify_url=services.certificate_verify_url(certificate.code)),
         )
         return private_file_response(
