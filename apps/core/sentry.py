@@ -57,6 +57,9 @@ def sentry_init(
         # (they carry passwords, tokens and 2FA codes).
         send_default_pii=False,
         max_request_body_size="never",
+        # Stack frames' local variables hold requests with tokens in their query strings, SQL
+        # parameters with session keys, passwords being checked: send the stack without them.
+        include_local_variables=False,
         event_scrubber=EventScrubber(denylist=[*DEFAULT_DENYLIST, *SCRUBBED_KEYS], recursive=True),
         before_send=attach_request_id,
         before_send_transaction=attach_request_id,
