@@ -62,10 +62,18 @@ def clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _test_defaults(request, settings):
+def _test_defaults(request, settings, tmp_path_factory):
     if "real_hasher" not in request.keywords:
         settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.FRONTEND_URL = ""
+    if settings.MEDIA_STORAGE == "local":  # private files (invoice PDFs...) in this run's temporary directory
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "private": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path_factory.getbasetemp() / "private_media")},
+            },
+        }
     clear_cache()
     yield
     clear_cache()

@@ -118,6 +118,7 @@ def main() -> None:
         DEBUG="false",
         SECRET_KEY="benchmark-only-" + "x" * 50,
         FIELD_ENCRYPTION_KEYS="MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
+        BACKUP_ENCRYPTION_KEYS="MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=f"postgres://postgres@{host}:5432/{DB_NAME}",

@@ -33,6 +33,7 @@ def _setup_django() -> None:
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-" + "x" * 40)
     os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "q2kPmS9F0Jmh3GmQ9qP9W2d2l0ZKQm9oYVdYf1t0H6Y=")
+    os.environ.setdefault("BACKUP_ENCRYPTION_KEYS", "ZmFrZS1iZW5jaG1hcmstYmFja3VwLWtleS0zMmJ5dGU=")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("RATELIMIT_ENABLE", "false")

@@ -81,10 +81,15 @@ def _filled_production_env(tmp_path: Path) -> Path:
         "<pk_live_...>": "pk_live_placeholder",
         "<whsec_...>": "whsec_placeholder",
         "<https://...@sentry.io/...>": "",
+        "<aws-bucket-name>": "titanobova-media",
+        "<aws-access-key-id>": "AKIAPLACEHOLDER",
+        "<aws-secret-access-key>": "placeholder-secret",
+        "<backup-encryption-key>": "a2V5LWZvci1jaGVjay1kZXBsb3ktb25seS0wMDAwMDA=",
+        "<aws-backup-bucket-name>": "titanobova-backups",
     }
     for placeholder, value in fills.items():
         template = template.replace(placeholder, value)
-    leftover = re.findall(r"<(?:change|db|fernet|sendgrid|sk_|pk_|whsec|https)[^>]*>", template)
+    leftover = re.findall(r"<(?:change|db|fernet|sendgrid|sk_|pk_|whsec|https|aws|backup)[^>]*>", template)
     assert not leftover, f"placeholders of .env.production this test does not fill: {leftover}"
     path = tmp_path / "production.env"
     path.write_text(template)
@@ -98,3 +103,48 @@ def test_check_deploy_passes_with_production_values(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+POOL = (
+    "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='titanobova_project.settings'; django.setup();"
+    "from django.conf import settings as s;"
+    "print(json.dumps({'pool': s.DATABASES['default']['OPTIONS'].get('pool'),"
+    " 'max_age': s.DATABASES['default']['CONN_MAX_AGE'], 'aliases': sorted(s.DATABASES),"
+    " 'routers': getattr(s, 'DATABASE_ROUTERS', []), 'routes': s.CELERY_TASK_ROUTES,"
+    " 'storages': {k: v['BACKEND'] for k, v in s.STORAGES.items()}}))"
+)
+
+
+def test_pool_replica_routes_and_s3_storage_from_the_environment(tmp_path):
+    import json
+
+    result = _run(
+        POOL,
+        {
+            "DATABASE_URL": "postgres://u:p@db.example:5432/name",
+            "DATABASE_REPLICA_URL": "postgres://u:p@replica.example:5432/name",
+            "DB_POOL": "true",
+            "DB_POOL_MAX_SIZE": "7",
+            "CELERY_TASK_ROUTES": '{"apps.contacts.tasks.newsletter_send_batch_task": {"queue": "bulk"}}',
+            "MEDIA_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": "media-bucket",
+            "BACKUP_STORAGE": "s3",
+        },
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["pool"] == {"min_size": 1, "max_size": 7, "timeout": 10.0, "max_idle": 300}
+    assert values["max_age"] == 0  # Django refuses persistent connections together with a pool
+    assert values["aliases"] == ["default", "replica", "system_log"]  # SystemLog writes: own connection
+    assert values["routers"] == ["apps.core.db_routers.PrimaryReplicaRouter"]
+    assert values["routes"] == {"apps.contacts.tasks.newsletter_send_batch_task": {"queue": "bulk"}}
+    assert values["storages"]["default"] == values["storages"]["private"] == "storages.backends.s3.S3Storage"
+    assert values["storages"]["backups"] == "storages.backends.s3.S3Storage"
+
+
+def test_production_refuses_to_start_without_a_backup_key(tmp_path):
+    env_file = _filled_production_env(tmp_path)
+    env_file.write_text(env_file.read_text().replace("BACKUP_ENCRYPTION_KEYS=", "#BACKUP_ENCRYPTION_KEYS="))
+    result = _run([str(ROOT / "manage.py"), "check"], {"ENV_FILE": str(env_file)}, tmp_path)
+    assert result.returncode != 0 and "BACKUP_ENCRYPTION_KEYS must be set" in result.stderr

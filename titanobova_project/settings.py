@@ -111,16 +111,53 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A read replica for reports and heavy reads (DATABASE_REPLICA_URL): apps.core.db_routers sends
+# reads there and every write to "default". Replication lag means a read right after a write may
+# miss it; code that must read its own writes uses .using("default").
+_replica_url = env.str("DATABASE_REPLICA_URL", default="")
+if _replica_url:
+    DATABASES["replica"] = env.db_url_config(_replica_url)
+    DATABASE_ROUTERS = ["apps.core.db_routers.PrimaryReplicaRouter"]
+
+# Connection pooling (PostgreSQL): psycopg's pool inside each process, through Django 5.2's
+# OPTIONS["pool"] (https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool).
+# On by default with DEBUG off. Each gunicorn worker (and Celery worker process) holds its own pool,
+# so the server sees up to (web containers x GUNICORN_WORKERS + worker processes) x DB_POOL_MAX_SIZE
+# connections: keep that under PostgreSQL's max_connections (DEPLOYMENT.md, "Scaling out").
+# DB_POOL_MAX_SIZE should be at least GUNICORN_THREADS; a request waits DB_POOL_TIMEOUT seconds for
+# a free connection before failing. With the pool off, connections persist DB_CONN_MAX_AGE seconds.
+DB_POOL = env.bool("DB_POOL", default=not DEBUG)
+DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=1)
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=4)
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=10.0)
+for _alias, _db in DATABASES.items():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db.setdefault("OPTIONS", {})
+        if DB_POOL:
+            # Django checks a pooled connection before lending it; its persistent connections must be off.
+            _db["OPTIONS"]["pool"] = {
+                "min_size": DB_POOL_MIN_SIZE,
+                "max_size": DB_POOL_MAX_SIZE,
+                "timeout": DB_POOL_TIMEOUT,
+                "max_idle": 300,
+            }
+            _db["CONN_MAX_AGE"] = 0
+        else:
+            _db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+            _db["CONN_HEALTH_CHECKS"] = True
+    _db["ATOMIC_REQUESTS"] = False
 # SystemLog rows (warnings and errors, see apps.admin_panel.system_log) are written through a
 # connection of their own on PostgreSQL, so a line logged inside a transaction that is then rolled
-# back is still kept. It points at the same database; SQLite uses the one connection.
+# back is still kept. It points at the same database, outside the pool and not kept open
+# (warnings are rare; a second pool per process would double the connections). SQLite uses the
+# one connection.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["system_log"] = {**DATABASES["default"], "OPTIONS": dict(DATABASES["default"]["OPTIONS"])}
+    DATABASES["system_log"] = {
+        **DATABASES["default"],
+        "OPTIONS": {key: value for key, value in DATABASES["default"]["OPTIONS"].items() if key != "pool"},
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+    }
     SYSTEM_LOG_DATABASE = "system_log"
 else:
     SYSTEM_LOG_DATABASE = "default"
@@ -174,6 +211,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Separate queues (DEPLOYMENT.md, "Scaling out"): e.g. {"apps.core.tasks.send_email_task": {"queue": "email"}}
+# with a worker started with `-Q email`. Unrouted tasks go to CELERY_QUEUE.
+CELERY_TASK_ROUTES = env.json("CELERY_TASK_ROUTES", default={})
 CELERY_BEAT_SCHEDULE = {
     "purge-auth-state": {"task": "apps.users.tasks.purge_auth_state", "schedule": crontab(minute=17)},
     "purge-login-attempts": {"task": "apps.users.tasks.purge_login_attempts", "schedule": crontab(hour=2, minute=7)},
@@ -396,16 +436,61 @@ if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+# Private files (invoice and certificate PDFs) live apart from MEDIA_ROOT, so that no web server
+# ever serves them: only the app's permission-checked views read them (apps.core.private_files).
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+# How long a signed S3 URL handed out for a private file stays valid, and for other media.
+PRIVATE_URL_EXPIRE_SECONDS = env.int("PRIVATE_URL_EXPIRE_SECONDS", default=60)
+MEDIA_URL_EXPIRE_SECONDS = env.int("MEDIA_URL_EXPIRE_SECONDS", default=3600)
+
+# MEDIA_STORAGE=local: files on this machine's disk (development, one host).
+# MEDIA_STORAGE=s3: S3-compatible object storage through django-storages, so that every web and
+# worker container sees the same files. The bucket stays private; every URL is a signed, expiring
+# one. https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+_static_storage = {
+    "BACKEND": (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
 }
+_s3_connection = {
+    "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),  # MinIO, R2, ... (None: AWS)
+    "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+    # Unset: boto3 finds credentials itself (instance role, AWS_* environment, ~/.aws).
+    "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
+    "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+    "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+    "signature_version": "s3v4",
+    "default_acl": None,  # objects inherit the bucket's (private) policy
+    "querystring_auth": True,
+    "file_overwrite": False,
+}
+if MEDIA_STORAGE == "s3":
+    _s3 = {**_s3_connection, "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME")}
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3, "location": "media", "querystring_expire": MEDIA_URL_EXPIRE_SECONDS},
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3, "location": "private", "querystring_expire": PRIVATE_URL_EXPIRE_SECONDS},
+        },
+        "staticfiles": _static_storage,
+    }
+elif MEDIA_STORAGE == "local":
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        },
+        "staticfiles": _static_storage,
+    }
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'local' or 's3', not {MEDIA_STORAGE!r}.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PROFILE_PICTURE_MAX_BYTES = 2 * 1024 * 1024
@@ -479,38 +564,67 @@ GST_RATE_PERCENT = Decimal(env.str("GST_RATE_PERCENT", default="18"))
 PRICES_INCLUDE_GST = env.bool("PRICES_INCLUDE_GST", default=True)
 
 # ---------------------------------------------------------------------------
-# Sentry
+# Backups: `manage.py backup_db` (pg_dump, custom format, compressed, then AES-256-GCM encrypted
+# here before it is written anywhere) and `manage.py restore_db`. Celery Beat runs it daily.
+# ---------------------------------------------------------------------------
+# Keys: 32 random bytes, URL-safe base64 (the same format as a Fernet key); the first encrypts,
+# all decrypt, so a key can be rotated without losing older backups.
+# python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"
+BACKUP_ENCRYPTION_KEYS = env.list("BACKUP_ENCRYPTION_KEYS", default=[])
+if not BACKUP_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("BACKUP_ENCRYPTION_KEYS must be set when DEBUG is off.")
+    import base64
+    import hashlib
+
+    BACKUP_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(b"backup:" + SECRET_KEY.encode()).digest()).decode()
+    ]
+# BACKUP_STORAGE=local: files in BACKUP_DIR; s3: the bucket BACKUP_S3_BUCKET (default: the media
+# bucket) under backups/, through django-storages.
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="local")
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=14)
+if BACKUP_STORAGE == "s3":
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3_connection,
+            "bucket_name": env.str("BACKUP_S3_BUCKET", default=env.str("AWS_STORAGE_BUCKET_NAME", default="")),
+            "location": "backups",
+        },
+    }
+elif BACKUP_STORAGE == "local":
+    STORAGES["backups"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_DIR), "base_url": None},
+    }
+else:
+    raise ImproperlyConfigured(f"BACKUP_STORAGE must be 'local' or 's3', not {BACKUP_STORAGE!r}.")
+BACKUP_PG_DUMP = env.str("BACKUP_PG_DUMP", default="pg_dump")
+BACKUP_PG_RESTORE = env.str("BACKUP_PG_RESTORE", default="pg_restore")
+CELERY_BEAT_SCHEDULE["backup-database"] = {
+    "task": "apps.core.tasks.backup_database_task",
+    "schedule": crontab(hour=env.int("BACKUP_HOUR_UTC", default=21), minute=30),  # 03:00 in India
+}
+
+# ---------------------------------------------------------------------------
+# Sentry: errors (and a sample of traces) when SENTRY_DSN is set; see apps/core/sentry.py.
 # ---------------------------------------------------------------------------
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or None
+SENTRY_SAMPLE_RATE = env.float("SENTRY_SAMPLE_RATE", default=1.0)  # share of errors sent
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 if SENTRY_DSN:
-    import sentry_sdk
-    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+    from apps.core.sentry import sentry_init
 
-    sentry_sdk.init(
+    sentry_init(
         dsn=SENTRY_DSN,
-        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
-        release=env.str("SENTRY_RELEASE", default=None),
-        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-        send_default_pii=False,
-        # Request bodies carry passwords, tokens and 2FA codes: never send them.
-        max_request_body_size="never",
-        event_scrubber=EventScrubber(
-            denylist=[
-                *DEFAULT_DENYLIST,
-                "new_password",
-                "old_password",
-                "refresh",
-                "access",
-                "challenge_token",
-                "code",
-                "token",
-                "backup_codes",
-                "secret",
-                "otpauth_url",
-                "qr_code",
-            ],
-            recursive=True,
-        ),
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        sample_rate=SENTRY_SAMPLE_RATE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
 
 # ---------------------------------------------------------------------------

@@ -45,3 +45,15 @@ def requeue_stale_emails() -> int:
         send_email_task.delay(outbox_id=str(outbox_id))
         count += 1
     return count
+
+
+@shared_task(bind=True, max_retries=2, acks_late=False)
+def backup_database_task(self) -> str:
+    """The scheduled backup; a failure is retried twice, ten minutes apart, then reported."""
+    from .backups import BackupError, backup_create
+
+    try:
+        return backup_create(via="celery").name
+    except BackupError as exc:
+        logger.error("Scheduled backup failed: %s", exc)
+        raise self.retry(exc=exc, countdown=600) from exc

@@ -24,6 +24,11 @@ def _qr(url: str, size: float) -> Drawing:
     return drawing
 
 
+def certificate_pdf_name(certificate_id) -> str:
+    """Where the rendered PDF is kept in the private storage (apps.core.private_files)."""
+    return f"certificates/{certificate_id}.pdf"
+
+
 def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     buffer = BytesIO()
     width, height = landscape(A4)

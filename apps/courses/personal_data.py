@@ -3,7 +3,10 @@
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
+from apps.core.private_files import private_storage
+
 from .models import Certificate, Enrollment
+from .pdf import certificate_pdf_name
 
 _dt = DateTimeField().to_representation
 
@@ -47,3 +50,7 @@ def erase_certificates(user) -> None:
         revoked_at=timezone.now(), revoke_reason="account erased"
     )
     Certificate.objects.filter(user=user).update(student_name="(erased)")
+    # The stored PDFs carry the name too; they are rendered again (with the blank name) if asked for.
+    storage = private_storage()
+    for certificate_id in Certificate.objects.filter(user=user).values_list("pk", flat=True):
+        storage.delete(certificate_pdf_name(certificate_id))

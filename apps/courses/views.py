@@ -18,11 +18,12 @@ from apps.core.http import client_ip
 from apps.core.pagination import WindowCountPagination
 from apps.core.parsers import SafeJSONParser
 from apps.core.permissions import IsStaffMember
+from apps.core.private_files import private_file_ensure, private_file_response
 
 from . import cache, enrollment_requests, selectors, services
 from . import serializers as s
 from .models import Certificate, Course, Enrollment, EnrollmentRequest, Lesson
-from .pdf import certificate_pdf
+from .pdf import certificate_pdf, certificate_pdf_name
 
 ERROR = OpenApiResponse(description="JSON error body: {code, detail, message, fields?, request_id}")
 AUTH_ERRORS = {401: ERROR, 403: ERROR, 404: ERROR}
@@ -321,11 +322,13 @@ class CertificateViewSet(viewsets.GenericViewSet):
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         _staff_check(request, self)
         certificate = selectors.certificate_for(user=request.user, certificate_id=pk)
-        body = certificate_pdf(certificate, verify_url=services.certificate_verify_url(certificate.code))
-        response = HttpResponse(body, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        name = private_file_ensure(
+            name=certificate_pdf_name(certificate.pk),
+            build=lambda: certificate_pdf(certificate, verify_url=services.certificate_verify_url(certificate.code)),
+        )
+        return private_file_response(
+            name=name, filename=f"certificate-{certificate.code}.pdf", content_type="application/pdf"
+        )
 
     @extend_schema(
         request=s.CertificateRevokeSerializer, responses={200: s.CertificateSerializer, 400: ERROR, **AUTH_ERRORS}

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.permissions import IsStaffMember
+from apps.core.private_files import private_file_ensure, private_file_response
 
 from . import events, selectors, services
 from . import serializers as s
@@ -172,7 +173,8 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         _staff_check(request, self)
         invoice = selectors.invoice_for(user=request.user, invoice_id=pk)
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{invoice.number.replace("/", "-")}.pdf"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        # An issued invoice never changes: it is rendered once and kept.
+        name = private_file_ensure(name=f"invoices/{invoice.pk}.pdf", build=lambda: invoice_pdf(invoice))
+        return private_file_response(
+            name=name, filename=f"{invoice.number.replace('/', '-')}.pdf", content_type="application/pdf"
+        )

@@ -105,6 +105,7 @@ def test_production_cookie_flags(tmp_path):
         "DEBUG": "False",
         "SECRET_KEY": "x" * 60,
         "FIELD_ENCRYPTION_KEYS": "tQ0gMxkgz4zGmQbRzMRDPNn0x8Dk4tbwYQk9bG1k2xY=",
+        "BACKUP_ENCRYPTION_KEYS": "tQ0gMxkgz4zGmQbRzMRDPNn0x8Dk4tbwYQk9bG1k2xY=",
         "ENV_FILE": str(tmp_path / "none"),
         "LOG_TO_FILES": "False",
     }
