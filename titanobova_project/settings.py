@@ -419,6 +419,9 @@ NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
 # Courses
 # ---------------------------------------------------------------------------
 COURSE_CURRENCY = env.str("COURSE_CURRENCY", default="INR")
+# The currencies a course may be priced in (ISO 4217). Invoices and GST only make sense in
+# rupees today, so the default is INR alone; add a code once payments and invoices handle it.
+COURSE_SUPPORTED_CURRENCIES = [c.strip().upper() for c in env.list("COURSE_SUPPORTED_CURRENCIES", default=["INR"])]
 # The public catalogue (course list) is cached for this long; any change to a course or lesson
 # invalidates it at once, so the TTL only bounds how stale enrolment counts can be.
 COURSE_CATALOGUE_CACHE_SECONDS = env.int("COURSE_CATALOGUE_CACHE_SECONDS", default=300)

@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 
 from apps.core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Certificate, Course, Enrollment, Lesson, LessonProgress
+from .models import Certificate, Course, Enrollment, Lesson, LessonProgress, validate_supported_currency
 
 
 class LessonInline(admin.TabularInline):
@@ -13,8 +14,34 @@ class LessonInline(admin.TabularInline):
     fields = ("position", "title", "video_url", "duration_seconds", "is_preview")
 
 
+class CourseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = (
+            "slug",
+            "title",
+            "short_description",
+            "description",
+            "category",
+            "level",
+            "duration",
+            "price",
+            "currency",
+            "thumbnail",
+            "instructor",
+            "is_published",
+            "published_at",
+        )
+
+    def clean_currency(self) -> str:
+        value = (self.cleaned_data.get("currency") or "").strip().upper()
+        validate_supported_currency(value)
+        return value
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    form = CourseAdminForm
     list_display = ("title", "instructor", "level", "price", "is_published", "published_at")
     list_filter = ("is_published", "level", "category")
     search_fields = ("title", "slug", "description")
