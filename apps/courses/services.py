@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -378,7 +379,10 @@ def lesson_complete(*, enrollment: Enrollment, lesson_id: Any) -> Enrollment:
                 f"This enrolment is {enrollment.status.replace('_', ' ')}; lessons can be completed once it is active.",
                 CourseErrorCode.ENROLLMENT_NOT_ACTIVE,
             )
-        lesson = Lesson.objects.filter(pk=lesson_id, course=enrollment.course).first()
+        try:
+            lesson = Lesson.objects.filter(pk=lesson_id, course=enrollment.course).first()
+        except DjangoValidationError:  # a malformed id is just an unknown lesson
+            lesson = None
         if lesson is None:
             raise NotFoundError("This course has no such lesson.")
         LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)

@@ -1,6 +1,7 @@
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 
 from apps.core.errors import NotFoundError
@@ -39,7 +40,7 @@ def payment_list(
 def payment_for(*, user: Any, payment_id: Any) -> Payment:
     try:
         return payment_list(user=user).get(pk=payment_id)
-    except (Payment.DoesNotExist, ValueError) as exc:
+    except (Payment.DoesNotExist, ValueError, DjangoValidationError) as exc:
         raise NotFoundError("No such payment.") from exc
 
 
@@ -59,5 +60,5 @@ def invoice_for(*, user: Any, invoice_id: Any) -> Invoice:
     """An invoice for its owner and staff; 404 for everyone else."""
     try:
         return invoice_list(user=user).get(pk=invoice_id)
-    except (Invoice.DoesNotExist, ValueError) as exc:
+    except (Invoice.DoesNotExist, ValueError, DjangoValidationError) as exc:
         raise NotFoundError("No such invoice.") from exc

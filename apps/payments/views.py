@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.permissions import IsStaffMember
+from apps.core.routing import UUID_PATH_REGEX
 
 from . import events, selectors, services
 from . import serializers as s
@@ -91,6 +92,7 @@ def _enqueue(event_id: str) -> None:
 
 class PaymentViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_PATH_REGEX
     queryset = Payment.objects.none()
 
     @extend_schema(
@@ -143,6 +145,7 @@ class PaymentViewSet(viewsets.GenericViewSet):
 
 class InvoiceViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_PATH_REGEX
     queryset = Invoice.objects.none()
 
     @extend_schema(
