@@ -44,7 +44,17 @@ def payment_for(*, user: Any, payment_id: Any) -> Payment:
         raise NotFoundError("No such payment.") from exc
 
 
-def invoice_list(*, user: Any, user_id: Any = None, kind: str | None = None) -> QuerySet[Invoice]:
+def invoice_list(
+    *,
+    user: Any,
+    user_id: Any = None,
+    kind: str | None = None,
+    status: list[str] | None = None,
+    created_after: date | None = None,
+    created_before: date | None = None,
+) -> QuerySet[Invoice]:
+    """The caller's invoices and credit notes; staff: everyone's, filterable by kind, the
+    payment's status, issue date and user."""
     queryset = Invoice.objects.select_related("payment", "original_invoice")
     if _is_staff(user):
         if user_id:
@@ -53,6 +63,12 @@ def invoice_list(*, user: Any, user_id: Any = None, kind: str | None = None) -> 
         queryset = queryset.filter(user=user)
     if kind:
         queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = queryset.filter(payment__status__in=status)
+    if created_after:
+        queryset = queryset.filter(issued_at__date__gte=created_after)
+    if created_before:
+        queryset = queryset.filter(issued_at__date__lte=created_before)
     return queryset.order_by("-issued_at", "id")
 
 
