@@ -11,8 +11,9 @@ class PaymentsConfig(AppConfig):
         from apps.core.emails import register_attachment
 
         from .invoices import invoice_attachment
-        from .personal_data import export_invoices, export_payments
+        from .personal_data import erase_stripe_event_copies, export_invoices, export_payments
 
         register_attachment("invoice_pdf", invoice_attachment)
         personal_data.register("payments", export=export_payments)
         personal_data.register("invoices", export=export_invoices)
+        personal_data.register("stripe_events", export=None, erase=erase_stripe_event_copies)
