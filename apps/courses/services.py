@@ -153,7 +153,9 @@ def course_update(*, actor: Any, course: Course, data: dict[str, Any]) -> Course
     _apply_publication(course)
     try:
         with transaction.atomic():
-            course.save()
+            # Only what changed: a full save would write back the catalogue figures read with
+            # the course, undoing a recount made meanwhile by an enrolment or a lesson change.
+            course.save(update_fields=[*changed, "published_at", "updated_at"])
             _audit_course("course.updated", actor=actor, course=course, details={"fields": sorted(changed)})
             if course.is_published != was_published:
                 action = "course.published" if course.is_published else "course.unpublished"
