@@ -443,6 +443,10 @@ STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 # Local payments still pending after this long are checked against Stripe by the reconciliation task.
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=30)
+# How long creating a payment intent holds one of a coupon's redemptions for that checkout.
+# Past it, the hold no longer blocks other students; a payment that still succeeds is counted
+# if the coupon has room, otherwise recorded for staff (see apps/payments/coupons.py).
+COUPON_HOLD_MINUTES = env.int("COUPON_HOLD_MINUTES", default=30)
 STRIPE_EVENT_MAX_RETRIES = env.int("STRIPE_EVENT_MAX_RETRIES", default=8)
 
 # GST tax invoices (India). The seller is the company; SAC 999293 is "commercial training and
