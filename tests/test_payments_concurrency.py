@@ -124,3 +124,56 @@ def test_two_students_racing_for_a_coupons_last_redemption(stripe_settings):
     assert len(won) == 1 and len(lost) == 1, results
     assert lost[0].code == "coupon_exhausted"
     assert won[0].amount == 100000 and Payment.objects.count() == 1
+
+
+def test_two_students_who_both_got_an_intent_for_the_last_redemption_and_both_pay(stripe_settings, settings):
+    """Both checkouts got the discount (the first one's hold lapsed before the second asked), and
+    both payments succeed at the same moment: the coupon's limit still counts one redemption; the
+    other is recorded for staff and the student keeps what they paid."""
+    from apps.core.models import AuditLog
+    from apps.payments.coupons import coupon_redemption_count
+    from apps.payments.models import CouponRedemption, RedemptionStatus
+
+    settings.COUPON_HOLD_MINUTES = 0  # every hold lapses at once
+    course = CourseFactory(price=Decimal("2000.00"))
+    coupon = Coupon.objects.create(code="LAST1", kind="percent", percent_off=50, max_redemptions=1)
+    UserFactory(user_type="founder")
+    students = [UserFactory(email_verified=True) for _ in range(2)]
+    payments = [
+        services.payment_intent_create(user=student, course_id=course.pk, coupon_code="last1") for student in students
+    ]
+    assert [p.amount for p in payments] == [100000, 100000]
+    intents = [pay(p.stripe_payment_intent_id) for p in payments]
+
+    results = race(2, lambda i: post_event(APIClient(), "payment_intent.succeeded", intents[i]))
+    assert [r.status_code for r in results] == [200, 200], results
+    for payment in payments:
+        payment.refresh_from_db()
+        assert payment.status == PaymentStatus.SUCCEEDED
+        assert Enrollment.objects.get(pk=payment.enrollment_id).status == EnrollmentStatus.ACTIVE
+    assert coupon_redemption_count(coupon) == 1
+    assert CouponRedemption.objects.filter(coupon=coupon, status=RedemptionStatus.REDEEMED).count() == 1
+    assert AuditLog.objects.filter(action="coupon.used_beyond_limit").count() == 1
+    assert set(StripeEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_a_lapsed_hold_lets_another_student_take_the_last_redemption(stripe_settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.payments.models import CouponRedemption
+
+    course = CourseFactory(price=Decimal("2000.00"))
+    Coupon.objects.create(code="LAST1", kind="percent", percent_off=50, max_redemptions=1)
+    abandoned = services.payment_intent_create(
+        user=UserFactory(email_verified=True), course_id=course.pk, coupon_code="last1"
+    )
+    CouponRedemption.objects.filter(payment=abandoned).update(updated_at=timezone.now() - timedelta(hours=1))
+    students = [UserFactory(email_verified=True) for _ in range(2)]
+    results = race(
+        2, lambda i: services.payment_intent_create(user=students[i], course_id=course.pk, coupon_code="last1")
+    )
+    won = [r for r in results if isinstance(r, Payment)]
+    lost = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(won) == 1 and len(lost) == 1 and lost[0].code == "coupon_exhausted", results

@@ -528,6 +528,9 @@ NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
 # Courses
 # ---------------------------------------------------------------------------
 COURSE_CURRENCY = env.str("COURSE_CURRENCY", default="INR")
+# The currencies a course may be priced in (ISO 4217). Invoices and GST only make sense in
+# rupees today, so the default is INR alone; add a code once payments and invoices handle it.
+COURSE_SUPPORTED_CURRENCIES = [c.strip().upper() for c in env.list("COURSE_SUPPORTED_CURRENCIES", default=["INR"])]
 # The public catalogue (course list) is cached for this long; any change to a course or lesson
 # invalidates it at once, so the TTL only bounds how stale enrolment counts can be.
 COURSE_CATALOGUE_CACHE_SECONDS = env.int("COURSE_CATALOGUE_CACHE_SECONDS", default=300)
@@ -549,6 +552,10 @@ STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 # Local payments still pending after this long are checked against Stripe by the reconciliation task.
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=30)
+# How long creating a payment intent holds one of a coupon's redemptions for that checkout.
+# Past it, the hold no longer blocks other students; a payment that still succeeds is counted
+# if the coupon has room, otherwise recorded for staff (see apps/payments/coupons.py).
+COUPON_HOLD_MINUTES = env.int("COUPON_HOLD_MINUTES", default=30)
 STRIPE_EVENT_MAX_RETRIES = env.int("STRIPE_EVENT_MAX_RETRIES", default=8)
 
 # GST tax invoices (India). The seller is the company; SAC 999293 is "commercial training and

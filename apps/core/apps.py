@@ -8,21 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import personal_data
-        from .emails import ERASED_ADDRESS
-        from .models import OutboundEmail
+        from .emails import outbox_erase_person, outbox_export_person
 
-        def export_emails(user):
-            return [
-                {
-                    "template": m.template,
-                    "subject": m.subject,
-                    "status": m.status,
-                    "created_at": m.created_at.isoformat(),
-                }
-                for m in OutboundEmail.objects.filter(to=user.email).order_by("created_at")
-            ]
-
-        def erase_emails(user):
-            OutboundEmail.objects.filter(to=user.email).update(to=ERASED_ADDRESS, context={})
-
-        personal_data.register("emails", export=export_emails, erase=erase_emails)
+        personal_data.register("emails", export=outbox_export_person, erase=outbox_erase_person)

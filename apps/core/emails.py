@@ -21,6 +21,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from . import personal_data
 from .models import OutboundEmail, OutboundEmailStatus
 
 logger = logging.getLogger(__name__)
@@ -184,3 +185,27 @@ def retry_delay(attempt: int) -> float:
     """Exponential backoff with full jitter: up to base * 2^attempt seconds, capped."""
     ceiling = min(settings.EMAIL_RETRY_MAX_DELAY_SECONDS, settings.EMAIL_RETRY_BASE_SECONDS * (2**attempt))
     return random.uniform(ceiling / 2, ceiling)
+
+
+# ---------------------------------------------------------------------------
+# Personal data (registered with apps.core.personal_data in CoreConfig.ready)
+# ---------------------------------------------------------------------------
+def outbox_export_person(user: Any) -> list[dict[str, Any]]:
+    return [
+        {"template": m.template, "subject": m.subject, "status": m.status, "created_at": m.created_at.isoformat()}
+        for m in OutboundEmail.objects.filter(to=user.email).order_by("created_at")
+    ]
+
+
+def outbox_erase_person(user: Any) -> None:
+    """Messages to the person lose the address, context and subject (which may hold their name);
+    those not sent yet are given up, rather than sent to the placeholder address. Any other
+    message naming the address (a staff copy of their contact message, say) has it replaced."""
+    to_them = OutboundEmail.objects.filter(to=user.email)
+    to_them.exclude(status=OutboundEmailStatus.SENT).update(
+        status=OutboundEmailStatus.FAILED, last_error="Not sent: the recipient's account was erased."
+    )
+    to_them.update(to=ERASED_ADDRESS, context={}, subject="")
+    personal_data.scrub(
+        OutboundEmail.objects.all(), fields=["context", "subject", "last_error", "headers"], needle=user.email
+    )

@@ -1,26 +1,91 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Certificate, Course, Enrollment, EnrollmentRequest, Lesson, LessonProgress
+from .models import (
+    Certificate,
+    Course,
+    Enrollment,
+    EnrollmentRequest,
+    Lesson,
+    LessonProgress,
+    validate_supported_currency,
+)
+from .selectors import can_teach
+
+
+class LessonInlineFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        """The services change one lesson at a time (deletions first), so a position may only
+        move to one that is free or freed by a deletion here; a swap is two saves."""
+        super().clean()
+        if self.instance._state.adding:
+            return
+        holders = dict(self.instance.lessons.values_list("position", "pk"))
+        deleted = {form.instance.pk for form in self.deleted_forms if form.instance.pk}
+        for form in self.forms:
+            if form in self.deleted_forms or not form.has_changed() or "position" not in form.changed_data:
+                continue
+            holder = holders.get(form.cleaned_data.get("position"))
+            if holder is not None and holder != form.instance.pk and holder not in deleted:
+                form.add_error("position", "Another lesson has this position; move that one first, then save again.")
 
 
 class LessonInline(admin.TabularInline):
+    """Saved through the lesson services (CourseAdmin.save_formset), like the API's changes."""
+
     model = Lesson
+    formset = LessonInlineFormSet
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # video URLs are https only
     extra = 0
     fields = ("position", "title", "video_url", "duration_seconds", "is_preview")
 
 
+class CourseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = (
+            "slug",
+            "title",
+            "short_description",
+            "description",
+            "category",
+            "level",
+            "duration",
+            "price",
+            "currency",
+            "thumbnail",
+            "instructor",
+            "is_published",
+        )
+
+    def clean_instructor(self):
+        instructor = self.cleaned_data.get("instructor")
+        if instructor is not None and not can_teach(instructor):
+            raise forms.ValidationError("The instructor must be an active instructor, founder or admin.")
+        return instructor
+
+    def clean_currency(self) -> str:
+        value = (self.cleaned_data.get("currency") or "").strip().upper()
+        validate_supported_currency(value)
+        return value
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    form = CourseAdminForm
     list_display = ("title", "instructor", "level", "price", "is_published", "published_at", "enrollment_count")
     list_filter = ("is_published", "level", "category")
     date_hierarchy = "published_at"
     search_fields = ("title", "slug", "description")
     prepopulated_fields = {"slug": ("title",)}
     raw_id_fields = ("instructor",)
+    readonly_fields = ("published_at", "lesson_count", "total_duration_seconds", "enrollment_count")
     inlines = [LessonInline]
     actions = ["publish", "unpublish"]
 
@@ -36,6 +101,56 @@ class CourseAdmin(admin.ModelAdmin):
         for course in queryset:
             services.course_set_published(actor=request.user, course=course, published=published)
         self.message_user(request, f"{queryset.count()} course(s) {'published' if published else 'unpublished'}.")
+
+    def save_model(self, request, obj: Course, form, change: bool) -> None:
+        """Through the course services, so an admin edit is audited (with the changed fields)
+        like an API edit, and the catalogue figures are never written from the form."""
+        fields = form.changed_data if change else list(form.cleaned_data)
+        data = {name: form.cleaned_data[name] for name in fields if name in services.COURSE_FIELDS}
+        if data.get("thumbnail") is False:  # "clear" ticked
+            data["thumbnail"] = ""
+        if change:
+            course = services.course_update(actor=request.user, course=Course.objects.get(pk=obj.pk), data=data)
+        else:
+            if not data.get("thumbnail"):
+                data.pop("thumbnail", None)
+            course = services.course_create(actor=request.user, data=data)
+            obj.pk, obj._state.adding = course.pk, False
+        for name in ("slug", "published_at", "created_at", "updated_at"):
+            setattr(obj, name, getattr(course, name))
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not Lesson:
+            return super().save_formset(request, form, formset, change)
+        self._save_lessons(request, course=form.instance, formset=formset)
+
+    def _save_lessons(self, request, *, course: Course, formset) -> None:
+        """Deletions, then edits, then new lessons, each through its service: audited, and
+        enrolments' progress follows (the figures and the catalogue cache follow from the
+        Lesson signals). Edits of a position into one still taken are rejected by the form."""
+        course = Course.objects.get(pk=course.pk)
+        # Kept up to date for the admin's change message (LogEntry), as BaseModelFormSet.save() does.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for lesson_form in formset.deleted_forms:
+            if lesson_form.instance.pk is not None:
+                lesson = Lesson.objects.select_related("course").get(pk=lesson_form.instance.pk)
+                formset.deleted_objects.append(lesson)
+                services.lesson_delete(actor=request.user, lesson=lesson)
+        for lesson_form in formset.initial_forms:
+            if lesson_form in formset.deleted_forms or not lesson_form.has_changed():
+                continue
+            data = {name: lesson_form.cleaned_data[name] for name in lesson_form.changed_data}
+            lesson = services.lesson_update(
+                actor=request.user,
+                lesson=Lesson.objects.select_related("course").get(pk=lesson_form.instance.pk),
+                data=data,
+            )
+            formset.changed_objects.append((lesson, lesson_form.changed_data))
+        for lesson_form in formset.extra_forms:
+            if not lesson_form.has_changed() or lesson_form in formset.deleted_forms:
+                continue
+            data = {name: value for name, value in lesson_form.cleaned_data.items() if name in services.LESSON_FIELDS}
+            formset.new_objects.append(services.lesson_create(actor=request.user, course=course, data=data))
 
     def delete_model(self, request, obj: Course) -> None:
         services.course_delete(actor=request.user, course=obj)

@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
@@ -26,6 +27,15 @@ def lesson_file_path(instance: "Lesson", filename: str) -> str:
 
 def default_currency() -> str:
     return settings.COURSE_CURRENCY
+
+
+def validate_supported_currency(value: str) -> None:
+    """Only the currencies in settings.COURSE_SUPPORTED_CURRENCIES (payments and GST invoices
+    are built for them). Used by the API serializer and the admin form; not a model validator,
+    so changing the setting needs no migration."""
+    if value not in settings.COURSE_SUPPORTED_CURRENCIES:
+        supported = ", ".join(settings.COURSE_SUPPORTED_CURRENCIES)
+        raise ValidationError(f"Unsupported currency {value!r}; supported: {supported}.", code="unsupported_currency")
 
 
 class Course(models.Model):

@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from apps.core.errors import NotFoundError
@@ -167,7 +168,7 @@ def enrollment_detail(*, user: Any, enrollment_id: Any) -> Enrollment:
             )
             .get(pk=enrollment_id)
         )
-    except (Enrollment.DoesNotExist, ValueError, TypeError) as exc:
+    except (Enrollment.DoesNotExist, ValueError, TypeError, DjangoValidationError) as exc:
         raise NotFoundError("No such enrolment.") from exc
     return enrollment
 
@@ -176,7 +177,7 @@ def own_enrollment(*, user: Any, enrollment_id: Any) -> Enrollment:
     """An enrolment only its student may act on (progress): 404 for everyone else."""
     try:
         return Enrollment.objects.select_related("course").get(pk=enrollment_id, user=user)
-    except (Enrollment.DoesNotExist, ValueError, TypeError) as exc:
+    except (Enrollment.DoesNotExist, ValueError, TypeError, DjangoValidationError) as exc:
         raise NotFoundError("No such enrolment.") from exc
 
 
@@ -189,7 +190,7 @@ def certificate_for(*, user: Any, certificate_id: Any) -> Certificate:
     queryset = Certificate.objects.all() if is_staff(user) else Certificate.objects.filter(user=user)
     try:
         return queryset.get(pk=certificate_id)
-    except (Certificate.DoesNotExist, ValueError, TypeError) as exc:
+    except (Certificate.DoesNotExist, ValueError, TypeError, DjangoValidationError) as exc:
         raise NotFoundError("No such certificate.") from exc
 
 

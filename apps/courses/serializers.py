@@ -16,6 +16,7 @@ from .models import (
     EnrollmentRequestStatus,
     EnrollmentStatus,
     Lesson,
+    validate_supported_currency,
 )
 
 ORDERING_CHOICES = ["published_at", "-published_at", "price", "-price", "enrollment_count", "-enrollment_count"]
@@ -143,13 +144,18 @@ class CourseWriteSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=CourseLevel.choices)
     duration = serializers.CharField(max_length=50, required=False, allow_blank=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"))
-    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, error_messages={"invalid": "A 3-letter ISO code."})
+    currency = serializers.CharField(max_length=3, required=False)
     thumbnail = serializers.ImageField(required=False, allow_null=True)
     is_published = serializers.BooleanField(required=False)
     instructor = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
 
     def validate_slug(self, value: str) -> str:
         return slugify(value) if value else value
+
+    def validate_currency(self, value: str) -> str:
+        value = value.strip().upper()
+        validate_supported_currency(value)
+        return value
 
 
 class LessonWriteSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -152,7 +153,9 @@ def course_update(*, actor: Any, course: Course, data: dict[str, Any]) -> Course
     _apply_publication(course)
     try:
         with transaction.atomic():
-            course.save()
+            # Only what changed: a full save would write back the catalogue figures read with
+            # the course, undoing a recount made meanwhile by an enrolment or a lesson change.
+            course.save(update_fields=[*changed, "published_at", "updated_at"])
             _audit_course("course.updated", actor=actor, course=course, details={"fields": sorted(changed)})
             if course.is_published != was_published:
                 action = "course.published" if course.is_published else "course.unpublished"
@@ -378,7 +381,10 @@ def lesson_complete(*, enrollment: Enrollment, lesson_id: Any) -> Enrollment:
                 f"This enrolment is {enrollment.status.replace('_', ' ')}; lessons can be completed once it is active.",
                 CourseErrorCode.ENROLLMENT_NOT_ACTIVE,
             )
-        lesson = Lesson.objects.filter(pk=lesson_id, course=enrollment.course).first()
+        try:
+            lesson = Lesson.objects.filter(pk=lesson_id, course=enrollment.course).first()
+        except DjangoValidationError:  # a malformed id is just an unknown lesson
+            lesson = None
         if lesson is None:
             raise NotFoundError("This course has no such lesson.")
         LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)

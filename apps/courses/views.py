@@ -2,6 +2,7 @@
 selector or service, serialise."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,6 +20,7 @@ from apps.core.pagination import WindowCountPagination
 from apps.core.parsers import SafeJSONParser
 from apps.core.permissions import IsStaffMember
 from apps.core.private_files import private_file_ensure, private_file_response
+from apps.core.routing import UUID_PATH_REGEX
 
 from . import cache, enrollment_requests, selectors, services
 from . import serializers as s
@@ -178,6 +180,7 @@ class LessonViewSet(viewsets.GenericViewSet):
     """`/courses/{course}/lessons/`: the outline for whoever may see the course; changes for its
     instructor and staff."""
 
+    lookup_value_regex = UUID_PATH_REGEX
     parser_classes = [SafeJSONParser, MultiPartParser]
     queryset = Lesson.objects.none()
 
@@ -192,7 +195,7 @@ class LessonViewSet(viewsets.GenericViewSet):
     def _lesson(self, course: Course, pk: str) -> Lesson:
         try:
             return course.lessons.select_related("course").get(pk=pk)
-        except (Lesson.DoesNotExist, ValueError) as exc:
+        except (Lesson.DoesNotExist, ValueError, DjangoValidationError) as exc:
             raise NotFoundError("This course has no such lesson.") from exc
 
     def _outline(self, course: Course, lessons, many: bool) -> Response:
@@ -242,6 +245,7 @@ class EnrollmentViewSet(viewsets.GenericViewSet):
     """Enrolments: a student's own; an instructor's own plus their courses'; staff: all."""
 
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_PATH_REGEX
     queryset = Enrollment.objects.none()
 
     @extend_schema(
@@ -298,7 +302,7 @@ class EnrollmentViewSet(viewsets.GenericViewSet):
         request=None,
         responses={200: s.EnrollmentDetailSerializer, 400: ERROR, **AUTH_ERRORS},
     )
-    @action(detail=True, methods=["post"], url_path=r"lessons/(?P<lesson_id>[^/.]+)/complete")
+    @action(detail=True, methods=["post"], url_path=rf"lessons/(?P<lesson_id>{UUID_PATH_REGEX})/complete")
     def complete_lesson(self, request: Request, pk: str, lesson_id: str) -> Response:
         enrollment = selectors.own_enrollment(user=request.user, enrollment_id=pk)
         services.lesson_complete(enrollment=enrollment, lesson_id=lesson_id)
@@ -310,6 +314,7 @@ class CertificateViewSet(viewsets.GenericViewSet):
     """The caller's certificates, their PDFs, staff revocation, and public verification."""
 
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_PATH_REGEX
     queryset = Certificate.objects.none()
 
     @extend_schema(responses={200: s.CertificateSerializer(many=True), 401: ERROR})

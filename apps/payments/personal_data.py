@@ -1,9 +1,12 @@
-"""What the payments app holds about a person. Nothing is erased: payments and tax invoices must
-be kept by law (the user row itself is anonymised by the users app)."""
+"""What the payments app holds about a person. Payments and tax invoices are kept by law
+(invoices keep the buyer's name, e-mail, address and GSTIN; the user row itself is anonymised by
+the users app); only copies of the address in Stripe's event payloads are erased."""
 
 from rest_framework.fields import DateTimeField
 
-from .models import Invoice, Payment
+from apps.core import personal_data
+
+from .models import Invoice, Payment, StripeEvent
 
 _dt = DateTimeField().to_representation
 
@@ -37,3 +40,10 @@ def export_invoices(user) -> list[dict]:
         }
         for i in Invoice.objects.filter(user=user).order_by("issued_at")
     ]
+
+
+def erase_stripe_event_copies(user) -> None:
+    """Stripe's events may carry the address (receipt_email, billing_details.email) once the
+    website collects it at checkout; the stored payloads lose it, their amounts and ids stay."""
+    if Payment.objects.filter(user=user).exists():  # no payment, no event about them
+        personal_data.scrub(StripeEvent.objects.all(), fields=["payload", "error"], needle=user.email)

@@ -1,6 +1,7 @@
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, F, QuerySet, Sum
 
 from apps.core.errors import NotFoundError
@@ -39,11 +40,21 @@ def payment_list(
 def payment_for(*, user: Any, payment_id: Any) -> Payment:
     try:
         return payment_list(user=user).get(pk=payment_id)
-    except (Payment.DoesNotExist, ValueError) as exc:
+    except (Payment.DoesNotExist, ValueError, DjangoValidationError) as exc:
         raise NotFoundError("No such payment.") from exc
 
 
-def invoice_list(*, user: Any, user_id: Any = None, kind: str | None = None) -> QuerySet[Invoice]:
+def invoice_list(
+    *,
+    user: Any,
+    user_id: Any = None,
+    kind: str | None = None,
+    status: list[str] | None = None,
+    created_after: date | None = None,
+    created_before: date | None = None,
+) -> QuerySet[Invoice]:
+    """The caller's invoices and credit notes; staff: everyone's, filterable by kind, the
+    payment's status, issue date and user."""
     queryset = Invoice.objects.select_related("payment", "original_invoice")
     if _is_staff(user):
         if user_id:
@@ -52,6 +63,12 @@ def invoice_list(*, user: Any, user_id: Any = None, kind: str | None = None) -> 
         queryset = queryset.filter(user=user)
     if kind:
         queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = queryset.filter(payment__status__in=status)
+    if created_after:
+        queryset = queryset.filter(issued_at__date__gte=created_after)
+    if created_before:
+        queryset = queryset.filter(issued_at__date__lte=created_before)
     return queryset.order_by("-issued_at", "id")
 
 
@@ -59,7 +76,7 @@ def invoice_for(*, user: Any, invoice_id: Any) -> Invoice:
     """An invoice for its owner and staff; 404 for everyone else."""
     try:
         return invoice_list(user=user).get(pk=invoice_id)
-    except (Invoice.DoesNotExist, ValueError) as exc:
+    except (Invoice.DoesNotExist, ValueError, DjangoValidationError) as exc:
         raise NotFoundError("No such invoice.") from exc
 
 

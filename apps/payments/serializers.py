@@ -77,10 +77,19 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentFilterSerializer(serializers.Serializer):
+class _DateRangeFilter(serializers.Serializer):
+    created_after = serializers.DateField(required=False, help_text="On or after this date (YYYY-MM-DD).")
+    created_before = serializers.DateField(required=False, help_text="On or before this date (YYYY-MM-DD).")
+
+    def validate(self, attrs: dict) -> dict:
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after and before and after > before:
+            raise serializers.ValidationError({"created_before": ["Must not be earlier than created_after."]})
+        return attrs
+
+
+class PaymentFilterSerializer(_DateRangeFilter):
     status = serializers.ListField(child=serializers.ChoiceField(choices=PaymentStatus.choices), required=False)
-    created_after = serializers.DateField(required=False)
-    created_before = serializers.DateField(required=False)
     user = serializers.UUIDField(required=False)
 
 
@@ -120,6 +129,10 @@ class InvoiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvoiceFilterSerializer(serializers.Serializer):
+class InvoiceFilterSerializer(_DateRangeFilter):
+    """The same parameter names as the payments list; dates are the invoice's issue date and
+    `status` is the status of the invoice's payment (an invoice itself never changes)."""
+
     kind = serializers.ChoiceField(choices=InvoiceKind.choices, required=False)
+    status = serializers.ListField(child=serializers.ChoiceField(choices=PaymentStatus.choices), required=False)
     user = serializers.UUIDField(required=False)

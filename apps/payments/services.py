@@ -118,6 +118,8 @@ def payment_intent_create(
             if billing:
                 Payment.objects.filter(pk=live.pk).update(**{f"billing_{k}": v for k, v in billing.items()})
                 live.refresh_from_db()
+            if coupon is not None:  # checked again just now: renew the hold (it may have lapsed)
+                coupon_hold(coupon=coupon, payment=live)
             return live
         if live is not None:
             _supersede(live)

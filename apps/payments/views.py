@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apps.core.permissions import IsStaffMember
 from apps.core.private_files import private_file_ensure, private_file_response
+from apps.core.routing import UUID_PATH_REGEX
 
 from . import events, selectors, services
 from . import serializers as s
@@ -92,6 +93,7 @@ def _enqueue(event_id: str) -> None:
 
 class PaymentViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_PATH_REGEX
     queryset = Payment.objects.none()
 
     @extend_schema(
@@ -144,11 +146,15 @@ class PaymentViewSet(viewsets.GenericViewSet):
 
 class InvoiceViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_PATH_REGEX
     queryset = Invoice.objects.none()
 
     @extend_schema(
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, enum=["invoice", "credit_note"]),
+            OpenApiParameter("status", OpenApiTypes.STR, many=True, description="the payment's status"),
+            OpenApiParameter("created_after", OpenApiTypes.DATE, description="issued on or after"),
+            OpenApiParameter("created_before", OpenApiTypes.DATE, description="issued on or before"),
             OpenApiParameter("user", OpenApiTypes.UUID, description="staff only"),
         ],
         responses={200: s.InvoiceSerializer(many=True), 400: ERROR, 401: ERROR, 403: ERROR},
@@ -157,8 +163,14 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         _staff_check(request, self)
         filters = s.InvoiceFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        data = filters.validated_data
         queryset = selectors.invoice_list(
-            user=request.user, user_id=filters.validated_data.get("user"), kind=filters.validated_data.get("kind")
+            user=request.user,
+            user_id=data.get("user"),
+            kind=data.get("kind"),
+            status=list(data.get("status") or []),
+            created_after=data.get("created_after"),
+            created_before=data.get("created_before"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.InvoiceSerializer(page, many=True).data)

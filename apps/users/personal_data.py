@@ -1,8 +1,10 @@
 """What the users app holds about a person, for export and erasure (see apps.core.personal_data)."""
 
+from django.contrib.admin.models import LogEntry
 from django.db.models import Q
 from rest_framework.fields import DateTimeField
 
+from apps.core import personal_data
 from apps.core.models import AuditLog
 
 from .models import LoginAttempt, Session, User
@@ -69,3 +71,7 @@ def erase_account_data(user: User) -> None:
     LoginAttempt.objects.filter(Q(user=user) | Q(email=user.email)).update(email="", ip_address=None, user_agent="")
     Session.objects.filter(user=user).update(ip_address=None, user_agent="")
     _audit_about(user).update(actor_email="", target_repr=f"deleted user {user.pk}", ip_address=None)
+    # Other rows may name the address too: an enrolment's or a contact message's description
+    # (target_repr), a role change's before/after (details), Django admin's change history.
+    personal_data.scrub(AuditLog.objects.all(), fields=["actor_email", "target_repr", "details"], needle=user.email)
+    personal_data.scrub(LogEntry.objects.all(), fields=["object_repr", "change_message"], needle=user.email)

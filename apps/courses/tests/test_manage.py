@@ -46,6 +46,30 @@ def test_invalid_course_fields_are_400(instructor_client, bad):
     assert next(iter(bad)) in response.json()["fields"]
 
 
+@pytest.mark.parametrize("currency", ["USD", "EUR", "XYZ", "rupees", ""])
+def test_unsupported_currency_is_400_naming_currency(instructor_client, currency):
+    response = instructor_client.post(LIST, {**NEW, "currency": currency}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "validation_error"
+    assert set(response.json()["fields"]) == {"currency"}
+    assert not Course.objects.exists()
+
+
+def test_currency_in_the_supported_list_is_accepted(instructor_client, settings):
+    settings.COURSE_SUPPORTED_CURRENCIES = ["INR", "USD"]
+    response = instructor_client.post(LIST, {**NEW, "currency": "usd"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["currency"] == "USD"
+
+
+def test_editing_a_course_to_an_unsupported_currency_is_400(instructor_client):
+    course = CourseFactory(instructor=instructor_client.user)
+    response = instructor_client.patch(url(course), {"currency": "GBP"}, format="json")
+    assert response.status_code == 400 and "currency" in response.json()["fields"]
+    course.refresh_from_db()
+    assert course.currency == "INR"
+
+
 def test_student_cannot_create_a_course(student_client):
     response = student_client.post(LIST, NEW, format="json")
     assert response.status_code == 403

@@ -1,12 +1,15 @@
 """Every security-relevant action leaves exactly one audit row, with actor, IP, request id and time."""
 
+import re
+
 import pyotp
 import pytest
 from django.contrib import admin
+from django.core import mail
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from apps.core.models import AuditLog
+from apps.core.models import AuditLog, OutboundEmail
 from apps.users.models import Session, User
 from apps.users.services import two_factor_reset_by_staff, user_unlock_by_staff
 from apps.users.tests.conftest import PASSWORD, login, make_two_factor_user
@@ -91,12 +94,23 @@ def test_two_factor_actions_each_leave_one_row():
     assert _count("two_factor.reset") == 1
 
 
-def test_lockout_unlock_and_session_revocations_each_leave_one_row(user, password):
+def test_lockout_unlock_and_session_revocations_each_leave_one_row(user, password, run_on_commit):
     for _ in range(5):
         login(APIClient(), user.email, "wrong-password-xyz")
     assert _count("account.locked") == 1
     user_unlock_by_staff(user=user, actor=UserFactory(user_type="admin"))
     assert _count("account.unlocked") == 1
+    # Locked again, and unlocked through the link in the lockout e-mail: one more row.
+    with run_on_commit():
+        for _ in range(5):
+            login(APIClient(), user.email, "wrong-password-xyz")
+    assert _count("account.locked") == 2
+    token = re.search(r"token=(\S+)", mail.outbox[-1].body).group(1)
+    unlocked = APIClient().post("/api/v1/users/unlock_account/", {"token": token}, format="json")
+    assert unlocked.status_code == 200, unlocked.content
+    assert _count("account.unlocked") == 2
+    by_link = AuditLog.objects.get(action="account.unlocked", details__by="email_link")
+    assert by_link.target_id == str(user.pk) and by_link.ip_address == "127.0.0.1"
     client = _bearer(user)
     other = login(APIClient(), user.email).json()
     other_session = Session.objects.filter(user=user).order_by("-created_at").first()
@@ -142,10 +156,38 @@ def test_audit_rows_are_append_only(user):
 
 
 def test_email_on_two_factor_and_password_changes(run_on_commit, user, password):
-    from django.core import mail
-
     client = _bearer(user)
     with run_on_commit():
         secret = client.post("/api/v1/users/enable_2fa/", {"password": password}, format="json").json()["secret"]
         client.post("/api/v1/users/confirm_2fa/", {"code": pyotp.TOTP(secret).now()}, format="json")
     assert any("turned on" in m.subject for m in mail.outbox)
+
+
+def test_password_change_sends_the_password_changed_email(run_on_commit, user, password):
+    client = _bearer(user)
+    mail.outbox.clear()
+    with run_on_commit():
+        response = client.post(
+            "/api/v1/users/change_password/",
+            {"old_password": password, "new_password": "another-long-passphrase-5"},
+            format="json",
+        )
+    assert response.status_code == 200, response.content
+    sent = [m for m in mail.outbox if m.subject == "Your Titanobova password was changed"]
+    assert len(sent) == 1 and sent[0].to == [user.email]
+    assert "another-long-passphrase-5" not in sent[0].body
+    assert OutboundEmail.objects.filter(to=user.email, template="password_changed", status="sent").count() == 1
+
+
+def test_password_reset_sends_the_password_changed_email(run_on_commit, user):
+    from apps.users.services.accounts import password_reset_token_make
+
+    mail.outbox.clear()
+    with run_on_commit():
+        response = APIClient().post(
+            "/api/v1/users/password_reset_confirm/",
+            {"token": password_reset_token_make(user=user), "new_password": "third-long-passphrase-66"},
+            format="json",
+        )
+    assert response.status_code == 200, response.content
+    assert [m.to for m in mail.outbox if m.subject == "Your Titanobova password was changed"] == [[user.email]]

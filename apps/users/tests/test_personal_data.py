@@ -113,3 +113,151 @@ def test_another_user_is_untouched_by_a_deletion(user, other_user):
     assert login(APIClient(), other_user.email).status_code == 200
     assert LoginAttempt.objects.filter(email=other_user.email).count() == 2
     assert UserFactory  # factories stay importable for later sections
+
+
+# ---------------------------------------------------------------------------
+# Everything the system holds, seeded through the real services
+# ---------------------------------------------------------------------------
+def _seed_everything(user, run_on_commit):
+    """A user with an enrolment, a paid payment and its invoice, a contact message, a newsletter
+    subscription, outbox e-mails, login attempts, audit rows, a staff notification and an admin
+    history entry naming them, and a Stripe event carrying their address."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.contacts.services import contact_submit, newsletter_subscribe
+    from apps.core.audit import audit_record
+    from apps.core.signals import staff_notification
+    from apps.courses.tests.factories import CourseFactory, EnrollmentFactory
+    from apps.payments.models import StripeEvent
+    from apps.payments.tests.factories import invoiced_payment
+
+    founder = UserFactory(user_type="founder")  # receives the staff notifications
+    free_enrolment = EnrollmentFactory(user=user, course=CourseFactory(price=0, is_published=True))
+    payment, invoice = invoiced_payment(user, billing_name="Asha Rao", billing_gstin="29ABCDE1234F1Z5")
+    with run_on_commit():
+        login(APIClient(), user.email, "wrong-password-abc")
+        login(APIClient(), user.email)
+        contact_submit(
+            name="Asha Rao",
+            email=user.email.upper(),
+            phone="+91 98450 12345",
+            subject="Refund?",
+            message=f"Please write to {user.email.upper()} about my course.",
+            ip="203.0.113.7",
+            user_agent="Firefox",
+        )
+        newsletter_subscribe(email=user.email, name="Asha")
+        staff_notification.send(sender=None, kind="duplicate_payment", title=f"Paid twice: {user.email} for X")
+    audit_record(action="enrollment.viewed", actor=founder, target=free_enrolment)  # target_repr names the e-mail
+    audit_record(
+        action="user.role_changed", actor=founder, target=user, details={"changes": {"email": {"from": user.email}}}
+    )
+    LogEntry.objects.create(  # staff edited the user in Django admin
+        user=founder,
+        content_type=ContentType.objects.get_for_model(user),
+        object_id=str(user.pk),
+        object_repr=str(user),
+        action_flag=CHANGE,
+        change_message="Changed e-mail.",
+    )
+    StripeEvent.objects.create(
+        id="evt_seeded",
+        type="charge.succeeded",
+        payload={
+            "data": {
+                "object": {"payment_intent": payment.stripe_payment_intent_id, "billing_details": {"email": user.email}}
+            }
+        },
+    )
+    return {"payment": payment, "invoice": invoice, "enrolment": free_enrolment, "founder": founder}
+
+
+def _rows_mentioning(text: str) -> dict[str, list]:
+    """Every row of every model whose text or JSON fields contain `text` (ignoring case)."""
+    from django.apps import apps
+    from django.db import models
+    from django.db.models import Q, TextField
+    from django.db.models.functions import Cast
+
+    found = {}
+    for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        text_fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.EmailField, models.JSONField))
+        ]
+        if not text_fields:
+            continue
+        aliases = {f"_t_{f.name}": Cast(f.name, TextField()) for f in text_fields}
+        condition = Q()
+        for alias in aliases:
+            condition |= Q(**{f"{alias}__icontains": text})
+        rows = list(model._default_manager.alias(**aliases).filter(condition).values_list("pk", flat=True))
+        if rows:
+            found[model._meta.label] = rows
+    return found
+
+
+def test_delete_account_leaves_the_email_only_on_invoices(user, run_on_commit):
+    from apps.admin_panel.models import Notification
+    from apps.contacts.models import Contact, NewsletterSubscriber
+    from apps.payments.models import Invoice
+
+    seeded = _seed_everything(user, run_on_commit)
+    email = user.email
+    # The seed really put the address everywhere the test then looks.
+    before = _rows_mentioning(email)
+    for label in (
+        "users.User",
+        "users.LoginAttempt",
+        "core.AuditLog",
+        "core.OutboundEmail",
+        "contacts.Contact",
+        "contacts.NewsletterSubscriber",
+        "admin_panel.Notification",
+        "admin.LogEntry",
+        "payments.StripeEvent",
+        "payments.Invoice",
+    ):
+        assert label in before, label
+    client = _bearer(login(APIClient(), email).json()["access"])
+    with run_on_commit():
+        response = client.post("/api/v1/users/delete_account/", {"password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+
+    assert _rows_mentioning(email) == {"payments.Invoice": [seeded["invoice"].pk]}
+    # What the law keeps stays intact on the invoice.
+    invoice = Invoice.objects.get(pk=seeded["invoice"].pk)
+    assert invoice.buyer_email == email and invoice.buyer_name == "Asha Rao" and invoice.buyer_gstin
+    # Contact messages stay for staff's history, without the person.
+    contact = Contact.objects.get()
+    assert (contact.name, contact.phone, contact.ip_address, contact.user_agent) == ("(erased)", "", None, "")
+    assert "(erased)" in contact.message and contact.subject == "Refund?"
+    assert not NewsletterSubscriber.objects.exists()
+    assert not Notification.objects.filter(title__icontains="Asha").exists()
+    assert Notification.objects.filter(recipient=seeded["founder"], title="Paid twice: (erased) for X").exists()
+    # The name they gave is gone from the staff notification about their message, too.
+    assert _rows_mentioning("Asha Rao") == {
+        "payments.Invoice": [seeded["invoice"].pk],
+        "payments.Payment": [seeded["payment"].pk],  # billing name, printed on the invoice
+    }
+
+
+def test_export_contains_a_seeded_users_enrolment_payment_contacts_and_newsletter(user, run_on_commit):
+    seeded = _seed_everything(user, run_on_commit)
+    data = _bearer(login(APIClient(), user.email).json()["access"]).get("/api/v1/users/export_data/").json()
+    enrolments = {e["id"]: e for e in data["enrolments"]}
+    assert str(seeded["enrolment"].pk) in enrolments
+    assert str(seeded["payment"].enrollment_id) in enrolments
+    assert [p["id"] for p in data["payments"]] == [str(seeded["payment"].pk)]
+    assert data["payments"][0]["amount_paise"] == seeded["payment"].amount
+    assert data["payments"][0]["status"] == "succeeded"
+    assert [i["number"] for i in data["invoices"]] == [seeded["invoice"].number]
+    assert [c["subject"] for c in data["contact_messages"]] == ["Refund?"]
+    assert data["contact_messages"][0]["phone"] == "+91 98450 12345"
+    assert data["newsletter"]["status"] == "pending"
+    assert {"welcome", "contact_ack", "newsletter_confirm"} & {m["template"] for m in data["emails"]}
+    assert "staff_notifications" not in data and "stripe_events" not in data
