@@ -195,3 +195,14 @@ def paid_course(db):
     from apps.courses.tests.factories import course_with_lessons
 
     return course_with_lessons(2, price=Decimal("4999.00"), title="Full-Stack Web Development")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_before_teardown(django_db_setup, django_db_blocker):
+    """Close every connection (the SystemLog alias's too) before the test database is dropped:
+    an open session makes DROP DATABASE fail and leaves the database behind."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
