@@ -7,7 +7,7 @@ import time
 import pyotp
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from apps.core.models import AuditLog
@@ -290,7 +290,7 @@ def _race(target, count: int = 2) -> list:
             barrier.wait(timeout=10)
             results[index] = target()
         finally:
-            connection.close()
+            connections.close_all()  # the SystemLog alias too, when the thread logged a warning
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
     for thread in threads:
