@@ -5,8 +5,9 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin import ReadOnlyAdmin
+from apps.core.errors import ApplicationError
 
-from . import services
+from . import enrollment_requests, services
 from .models import (
     Certificate,
     Course,
@@ -221,9 +222,29 @@ class LessonProgressAdmin(ReadOnlyAdmin):
 
 @admin.register(EnrollmentRequest)
 class EnrollmentRequestAdmin(ReadOnlyAdmin):
-    """Requests are converted through the API's `convert` action (account, enrolment, invitation)."""
+    """The website's enrolment form. "Convert" makes the account (inviting the person to set a
+    password) and the enrolment, as the API's `convert` action does."""
 
     list_display = ("created_at", "first_name", "last_name", "email", "course_title", "course_price", "paid", "status")
     list_filter = ("status", "source", "paid", "level")
     search_fields = ("first_name", "last_name", "email", "course_title")
     list_select_related = ("course",)
+    date_hierarchy = "created_at"
+    actions = ["convert"]
+
+    def has_convert_permission(self, request) -> bool:
+        return request.user.has_perm("courses.change_enrollmentrequest")
+
+    @admin.action(description="Convert to an account and enrolment (e-mails an invitation)", permissions=["convert"])
+    def convert(self, request, queryset: QuerySet[EnrollmentRequest]) -> None:
+        converted, problems = 0, []
+        for enrollment_request in queryset:
+            try:
+                enrollment_requests.enrollment_request_convert(actor=request.user, request_id=enrollment_request.pk)
+                converted += 1
+            except ApplicationError as exc:
+                problems.append(f"{enrollment_request.email}: {exc.message}")
+        if converted:
+            self.message_user(request, f"{converted} request(s) converted.", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)

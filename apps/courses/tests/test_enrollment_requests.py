@@ -131,3 +131,25 @@ def test_new_request_notifies_staff(founder_client):
     enrollment_request_submit(first_name="A", last_name="B", email="a@example.com", course_title="Nope")
     assert Notification.objects.filter(kind="enrollment_request.new").count() == 1
     assert EnrollmentRequest.objects.count() == 1
+
+
+def test_admin_action_converts_requests_and_reports_the_ones_it_cannot(client, paid_course_request):
+    from apps.users.models import UserType
+
+    client.force_login(UserFactory(user_type=UserType.FOUNDER))
+    orphan = enrollment_request_submit(
+        first_name="Ira", last_name="", email="ira@example.com", phone="", course_title="No such course"
+    )
+    response = client.post(
+        "/admin/courses/enrollmentrequest/",
+        {"action": "convert", "_selected_action": [str(paid_course_request.pk), str(orphan.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1 request(s) converted." in page and "ira@example.com" in page
+    paid_course_request.refresh_from_db()
+    assert paid_course_request.status == "converted"
+    assert Enrollment.objects.filter(user__email="rahul@example.com", course=paid_course_request.course).exists()
+    orphan.refresh_from_db()
+    assert orphan.status != "converted"
