@@ -82,7 +82,8 @@ def fill(*, users: int, attempts: int, payments: int) -> None:
             SELECT gen_random_uuid(), 'bench-course-' || n, 'Benchmark course ' || n, '', 'A course.', 'Data',
                 'beginner', '8 weeks', 4999, 'INR', '', {instructor}, n %% 10 <> 0, now(), 0, 0, 0, now(), now()
             FROM generate_series(1, 50) AS n
-            """
+            """,
+            [],
         )
         # One enrolment and one payment per student for the first `payments` students.
         cursor.execute(
@@ -127,7 +128,7 @@ def fill(*, users: int, attempts: int, payments: int) -> None:
             INSERT INTO users_loginattempt (email, user_id, outcome, ip_address, user_agent, created_at)
             SELECT 'bench-' || (n %% %s) || '@example.com', NULL,
                 (ARRAY['success', 'bad_password', 'unknown_account', 'success', 'two_factor_required'])[1 + n %% 5],
-                '203.0.113.' || (n %% 250), 'bench', now() - (n %% (90 * 24 * 60)) * interval '1 minute'
+                ('203.0.113.' || (n %% 250))::inet, 'bench', now() - (n %% (90 * 24 * 60)) * interval '1 minute'
             FROM generate_series(1, %s) AS n
             """,
             [users, attempts],
@@ -135,12 +136,13 @@ def fill(*, users: int, attempts: int, payments: int) -> None:
         cursor.execute(
             """
             INSERT INTO contacts_contact (id, name, email, phone, subject, message, status, source, legacy_id,
-                user_agent, created_at, updated_at)
+                internal_note, user_agent, created_at, updated_at)
             SELECT gen_random_uuid(), 'Visitor ' || n, 'visitor-' || n || '@example.com', '', 'Hello', 'Hi',
-                (ARRAY['new', 'in_progress', 'resolved', 'closed', 'spam'])[1 + n %% 5], 'website', '', '',
+                (ARRAY['new', 'in_progress', 'resolved', 'closed', 'spam'])[1 + n %% 5], 'website', '', '', '',
                 now() - (n %% 400) * interval '1 day', now()
             FROM generate_series(1, 10000) AS n
-            """
+            """,
+            [],
         )
         cursor.execute("ANALYZE")
     print(f"filled in {time.perf_counter() - started:.1f}s", flush=True)
