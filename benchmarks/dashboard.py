@@ -85,22 +85,26 @@ def fill(*, users: int, attempts: int, payments: int) -> None:
             """,
             [],
         )
-        # One enrolment and one payment per student for the first `payments` students.
+        # `payments` paid enrolments: each student in up to two courses, one payment each.
         cursor.execute(
             """
             WITH students AS (
                 SELECT id, created_at, row_number() OVER (ORDER BY email) AS n FROM users_user
-                WHERE user_type = 'student' LIMIT %s
+                WHERE user_type = 'student'
             ), courses AS (
                 SELECT id, row_number() OVER (ORDER BY slug) - 1 AS k FROM courses_course
+            ), pairs AS (
+                SELECT s.id AS user_id, c.id AS course_id, s.created_at, s.n + c.k AS n
+                FROM students s JOIN courses c ON c.k IN (s.n %% 50, (s.n + 25) %% 50)
+                ORDER BY c.k = s.n %% 50 DESC, s.n LIMIT %s
             )
             INSERT INTO courses_enrollment (id, user_id, course_id, status, enrolled_at, completed_at,
                 progress_percent, updated_at)
-            SELECT gen_random_uuid(), s.id, c.id,
-                CASE WHEN s.n %% 10 = 0 THEN 'completed' WHEN s.n %% 17 = 0 THEN 'refunded' ELSE 'active' END,
-                s.created_at, CASE WHEN s.n %% 10 = 0 THEN s.created_at + interval '30 days' END,
-                CASE WHEN s.n %% 10 = 0 THEN 100 ELSE 40 END, now()
-            FROM students s JOIN courses c ON c.k = s.n %% 50
+            SELECT gen_random_uuid(), user_id, course_id,
+                CASE WHEN n %% 10 = 0 THEN 'completed' WHEN n %% 17 = 0 THEN 'refunded' ELSE 'active' END,
+                created_at, CASE WHEN n %% 10 = 0 THEN created_at + interval '30 days' END,
+                CASE WHEN n %% 10 = 0 THEN 100 ELSE 40 END, now()
+            FROM pairs
             """,
             [payments],
         )
@@ -187,8 +191,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="reuse the filled database of an earlier run")
     args = parser.parse_args()
-    if args.payments > args.users:
-        parser.error("--payments can't exceed --users (one payment per student)")
+    if args.payments > 2 * args.users:
+        parser.error("--payments can't exceed twice --users (each student pays for up to two courses)")
     if not args.keep:
         _recreate_database()
     _setup_django()
