@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from apps.contacts.models import Contact, ContactStatus
 from apps.courses.models import Course, Enrollment, EnrollmentStatus
-from apps.payments.models import PAID_STATUSES, Payment, Refund, RefundStatus
-from apps.payments.selectors import revenue_summary
+from apps.payments.models import PAID_STATUSES, Payment, PaymentSource, Refund, RefundStatus
 from apps.users.models import STAFF_USER_TYPES, LoginAttempt, LoginOutcome, TwoFactorAuth, UserType
 
 from .models import Notification
@@ -69,14 +68,22 @@ def _aware(day: date) -> datetime:
 
 def _users(now: datetime, starts: list[date]) -> dict[str, Any]:
     users = get_user_model().objects.all()
-    totals = users.aggregate(
-        total=Count("pk"),
-        new_last_7_days=Count("pk", filter=Q(created_at__gte=now - timedelta(days=7))),
-        new_last_30_days=Count("pk", filter=Q(created_at__gte=now - timedelta(days=30))),
+    rows = list(
+        users.order_by()
+        .values("user_type")
+        .annotate(
+            n=Count("pk"),
+            new_7=Count("pk", filter=Q(created_at__gte=now - timedelta(days=7))),
+            new_30=Count("pk", filter=Q(created_at__gte=now - timedelta(days=30))),
+        )
     )
+    by_type = dict.fromkeys(UserType.values, 0)
+    by_type.update({row["user_type"]: row["n"] for row in rows})
     return {
-        **totals,
-        "by_type": _by(users, "user_type", UserType.values),
+        "total": sum(row["n"] for row in rows),
+        "new_last_7_days": sum(row["new_7"] for row in rows),
+        "new_last_30_days": sum(row["new_30"] for row in rows),
+        "by_type": by_type,
         "signups_by_month": _monthly(users, "created_at", starts),
     }
 
@@ -119,28 +126,43 @@ def _revenue(now: datetime, starts: list[date]) -> dict[str, Any]:
     """Amounts in paise, as Stripe counts them: gross is what was paid, net is gross less refunds.
     `by_source` keeps Stripe's sales apart from payments imported from the Node.js backend."""
     paid = Payment.objects.filter(status__in=PAID_STATUSES)
-    totals = paid.aggregate(
-        payments=Count("pk"),
-        gross=Sum("amount"),
-        refunded=Sum("amount_refunded"),
-        gross_last_30_days=Sum("amount", filter=Q(succeeded_at__gte=now - timedelta(days=30))),
-        payments_last_30_days=Count("pk", filter=Q(succeeded_at__gte=now - timedelta(days=30))),
+    recent = Q(succeeded_at__gte=now - timedelta(days=30))
+    rows = list(
+        paid.order_by()
+        .values("source")
+        .annotate(
+            payments=Count("pk"),
+            gross=Sum("amount"),
+            refunded=Sum("amount_refunded"),
+            gross_recent=Sum("amount", filter=recent),
+            payments_recent=Count("pk", filter=recent),
+        )
     )
+    by_source = {source: {"payments": 0, "gross": 0, "refunded": 0, "net": 0} for source in PaymentSource.values}
+    for row in rows:
+        gross, refunded = row["gross"] or 0, row["refunded"] or 0
+        by_source[row["source"]] = {
+            "payments": row["payments"],
+            "gross": gross,
+            "refunded": refunded,
+            "net": gross - refunded,
+        }
     refunds = Refund.objects.filter(status=RefundStatus.SUCCEEDED).aggregate(
         refunds=Count("pk"),
         refunded=Sum("amount"),
         refunded_last_30_days=Sum("amount", filter=Q(updated_at__gte=now - timedelta(days=30))),
     )
-    gross, refunded = totals["gross"] or 0, totals["refunded"] or 0
+    gross = sum(totals["gross"] for totals in by_source.values())
+    refunded = sum(totals["refunded"] for totals in by_source.values())
     return {
         "currency": settings.COURSE_CURRENCY,
-        "payments": totals["payments"],
+        "payments": sum(totals["payments"] for totals in by_source.values()),
         "total": gross,
         "net": gross - refunded,
-        "last_30_days": totals["gross_last_30_days"] or 0,
-        "payments_last_30_days": totals["payments_last_30_days"],
+        "last_30_days": sum(row["gross_recent"] or 0 for row in rows),
+        "payments_last_30_days": sum(row["payments_recent"] for row in rows),
         "by_month": _monthly(paid, "succeeded_at", starts, amount=Sum("amount")),
-        "by_source": {source: totals for source, totals in revenue_summary().items() if source != "total"},
+        "by_source": by_source,
         "refunds": {
             "count": refunds["refunds"],
             "amount": refunds["refunded"] or 0,
