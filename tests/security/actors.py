@@ -19,8 +19,9 @@ def make_user(user_type: str, **fields):
     from apps.users.tests.factories import UserFactory
     from tests.clients import client_for
 
-    if user_type in STAFF_TYPES:
-        staff = make_two_factor_user(user_type=user_type, **fields)
+    if user_type in STAFF_TYPES or user_type.endswith("_2fa"):
+        staff = make_two_factor_user(user_type=user_type.removesuffix("_2fa"), **fields)
+        staff.user.totp = staff  # its secret, for tests that need further codes
         return staff.user, client_for(staff.user, code=staff.next_code())
     user = UserFactory(password=PASSWORD, user_type=user_type, **fields)
     return user, client_for(user)
