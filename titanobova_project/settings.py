@@ -75,6 +75,7 @@ MIDDLEWARE = [
     # Near the top, so that errors raised by the middleware below it (a bad Host header, CSRF)
     # are turned into the JSON error body under /api/ as well.
     "apps.core.middleware.ApiErrorMiddleware",
+    "apps.core.middleware.ApiRequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
