@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "apps.core.middleware.ApiErrorMiddleware",
     "apps.core.middleware.ApiRequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above everything that may answer by itself (CommonMiddleware's APPEND_SLASH redirect, CSRF),
+    # so that every response carries X-Frame-Options.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,7 +87,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "titanobova_project.urls"
