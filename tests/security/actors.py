@@ -78,8 +78,8 @@ def _walk(patterns, prefix="", parameters=frozenset()):
 
 def _methods(callback) -> tuple[str, ...]:
     actions = getattr(callback, "actions", None)
-    if actions:  # a ViewSet route: {"get": "retrieve", ...}
-        return tuple(sorted(method.upper() for method in actions))
+    if actions:  # a ViewSet route: {"get": "retrieve", ...} (DRF adds "head" once GET was served)
+        return tuple(sorted(method.upper() for method in actions if method not in ("head", "options")))
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if view_class is None:
         return ("DELETE", "GET", "PATCH", "POST", "PUT")  # a plain function: it may answer anything
