@@ -7,6 +7,9 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# Records every secret the run makes and fails the run if one reaches the log files (issue 11).
+pytest_plugins = ["tests.security.log_secrets"]
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -75,7 +75,11 @@ MIDDLEWARE = [
     # Near the top, so that errors raised by the middleware below it (a bad Host header, CSRF)
     # are turned into the JSON error body under /api/ as well.
     "apps.core.middleware.ApiErrorMiddleware",
+    "apps.core.middleware.ApiRequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above everything that may answer by itself (CommonMiddleware's APPEND_SLASH redirect, CSRF),
+    # so that every response carries X-Frame-Options.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,7 +87,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "titanobova_project.urls"

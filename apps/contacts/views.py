@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -104,6 +104,7 @@ class NewsletterViewSet(viewsets.GenericViewSet):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_scope: str | None = None
+    accepts_any_body = False  # see apps.core.middleware.ApiRequestBodyMiddleware
 
     @extend_schema(request=s.SubscribeSerializer, responses={200: OpenApiResponse(description="Always the same")})
     @action(detail=False, methods=["post"], throttle_scope="newsletter")
@@ -136,7 +137,15 @@ class NewsletterViewSet(viewsets.GenericViewSet):
         description="RFC 8058 one-click unsubscribe: the URL in every newsletter's List-Unsubscribe header. "
         "Mail clients POST `List-Unsubscribe=One-Click` form-encoded to it; no login.",
     )
-    @action(detail=False, methods=["post"], url_path="one-click-unsubscribe", parser_classes=[FormParser])
+    # Mail clients post `List-Unsubscribe=One-Click` form-encoded (RFC 8058 shows multipart); the
+    # body is not read, so whatever a client sends it as, the token in the URL decides.
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="one-click-unsubscribe",
+        parser_classes=[FormParser, MultiPartParser],
+        accepts_any_body=True,
+    )
     def one_click_unsubscribe(self, request: Request) -> Response:
         services.newsletter_unsubscribe(token=request.query_params.get("token", ""))
         return _message("You will not receive the newsletter any more.")

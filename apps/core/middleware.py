@@ -4,6 +4,7 @@ import logging
 import re
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
 from .exceptions import json_error_response
@@ -71,6 +72,51 @@ class ApiErrorMiddleware:
             return json_error_response(413)
         logger.exception("Unhandled error serving %s %s", request.method, request.path, extra={"request": request})
         return json_error_response(500)
+
+
+# What the API reads: JSON, and forms (profile pictures, course thumbnails, the RFC 8058 post).
+API_BODY_MEDIA_TYPES = {"application/json", "multipart/form-data", "application/x-www-form-urlencoded"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class ApiRequestBodyMiddleware:
+    """Under /api/, the same answer for a body the API can't take, whether or not the view reads it.
+
+    DRF only parses a body when a view asks for request.data, and reads JSON from the stream
+    without Django's DATA_UPLOAD_MAX_MEMORY_SIZE check; so an action that ignores its body would
+    accept any size and any Content-Type. Here a declared body over the limit is a 413 (multipart
+    excepted: its files are streamed to disk and checked by their own fields), and a body in a
+    media type the API never parses is a 415, unless the view says `accepts_any_body` (the RFC 8058
+    one-click unsubscribe, posted by mail clients). Views keep their own, narrower parsers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not (_is_api_path(request.path) and request.method in BODY_METHODS):
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        media_type = request.content_type or ""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit and media_type != "multipart/form-data":
+            return json_error_response(413)
+        if length > 0 and media_type not in API_BODY_MEDIA_TYPES and not _accepts_any_body(view_func):
+            return json_error_response(415)
+        return None
+
+
+def _accepts_any_body(view_func) -> bool:
+    """A view (or one @action of it) that opted out of the media type check with accepts_any_body."""
+    initkwargs = getattr(view_func, "initkwargs", None) or {}
+    view_class = getattr(view_func, "cls", None)
+    return bool(initkwargs.get("accepts_any_body", getattr(view_class, "accepts_any_body", False)))
 
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"

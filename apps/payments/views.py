@@ -2,10 +2,12 @@
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.http import parse_header_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -74,6 +76,9 @@ class StripeWebhookView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
+        media_type = parse_header_parameters(request.content_type or "")[0]
+        if media_type != "application/json":  # Stripe sends JSON; anything else is not Stripe
+            raise UnsupportedMediaType(media_type)
         event, created = events.event_receive(
             payload=request.body, signature=request.META.get("HTTP_STRIPE_SIGNATURE", "")
         )
