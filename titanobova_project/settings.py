@@ -134,7 +134,10 @@ for _alias, _db in DATABASES.items():
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
         if DB_POOL:
-            # Django checks a pooled connection before lending it; its persistent connections must be off.
+            # Persistent connections must be off with the pool. CONN_HEALTH_CHECKS makes the pool
+            # check a connection (an empty query) before lending it: after a PostgreSQL restart the
+            # dead idle connections are dropped there, instead of failing the requests they'd serve.
+            _db["CONN_HEALTH_CHECKS"] = True
             _db["OPTIONS"]["pool"] = {
                 "min_size": DB_POOL_MIN_SIZE,
                 "max_size": DB_POOL_MAX_SIZE,
