@@ -186,7 +186,9 @@ if REDIS_URL:
             },
         }
     }
-    # A Redis outage degrades the cache to misses instead of failing requests; /health/ reports it.
+    # A Redis outage degrades the cache to misses instead of failing requests; /health/ reports it
+    # (503), rate limits fail open (apps/core/throttling.py), and Django admin sessions (kept in the
+    # cache) don't hold. django-redis reconnects by itself once Redis is back (tests/test_faults.py).
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
