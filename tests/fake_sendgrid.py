@@ -1,17 +1,22 @@
 """A fake SendGrid v3 API on a local port, so the real anymail SendGrid backend runs in tests.
 
 Answers each POST /v3/mail/send with the next scripted status (202 once the script runs out)
-and records every request body.
+and records every request body. `delay` makes every answer take that long (a slow provider, so
+that a fault test can kill a worker in the middle of a batch).
 """
 
 import json
 import threading
+import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeSendGrid:
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    def __init__(self, statuses: list[int] | None = None, *, delay: float = 0.0) -> None:
         self.statuses = list(statuses or [])
+        self.delay = delay
+        self.in_progress = 0  # requests received and not yet answered
         self.requests: list[dict] = []
         self.delivered: list[dict] = []
         self._lock = threading.Lock()
@@ -21,6 +26,11 @@ class FakeSendGrid:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with fake._lock:
+                    fake.in_progress += 1
+                if fake.delay:
+                    time.sleep(fake.delay)
+                with fake._lock:
+                    fake.in_progress -= 1
                     status = fake.statuses.pop(0) if fake.statuses else 202
                     fake.requests.append(
                         {
@@ -33,11 +43,14 @@ class FakeSendGrid:
                     if status == 202:
                         fake.delivered.append(body)
                 payload = b"" if status == 202 else json.dumps({"errors": [{"message": f"fake {status}"}]}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client died waiting (a fault test killed the worker): sent all the same
 
             def log_message(self, *args):
                 pass
@@ -56,6 +69,10 @@ class FakeSendGrid:
 
     def recipients(self) -> list[str]:
         return [p["email"] for body in self.delivered for pers in body["personalizations"] for p in pers["to"]]
+
+    def deliveries_per_recipient(self) -> Counter:
+        with self._lock:
+            return Counter(self.recipients())
 
     def subjects(self) -> list[str]:
         return [body["subject"] for body in self.delivered]

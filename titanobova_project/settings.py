@@ -137,7 +137,10 @@ for _alias, _db in DATABASES.items():
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
         if DB_POOL:
-            # Django checks a pooled connection before lending it; its persistent connections must be off.
+            # Persistent connections must be off with the pool. CONN_HEALTH_CHECKS makes the pool
+            # check a connection (an empty query) before lending it: after a PostgreSQL restart the
+            # dead idle connections are dropped there, instead of failing the requests they'd serve.
+            _db["CONN_HEALTH_CHECKS"] = True
             _db["OPTIONS"]["pool"] = {
                 "min_size": DB_POOL_MIN_SIZE,
                 "max_size": DB_POOL_MAX_SIZE,
@@ -186,7 +189,9 @@ if REDIS_URL:
             },
         }
     }
-    # A Redis outage degrades the cache to misses instead of failing requests; /health/ reports it.
+    # A Redis outage degrades the cache to misses instead of failing requests; /health/ reports it
+    # (503), rate limits fail open (apps/core/throttling.py), and Django admin sessions (kept in the
+    # cache) don't hold. django-redis reconnects by itself once Redis is back (tests/test_faults.py).
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
@@ -210,6 +215,16 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="titanobova")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis broker: a message a worker has taken but not acknowledged (acks_late) goes back to the
+# queue only after this many seconds, e.g. when the worker was SIGKILLed (OOM, `docker kill`).
+# Celery's default is one hour. It must stay above the longest countdown any task uses (e-mail
+# retries up to EMAIL_RETRY_MAX_DELAY_SECONDS, Stripe event retries up to 3600 s): a worker holds
+# such a message unacknowledged until it runs, and past the timeout Redis would hand it to a
+# second worker. E-mails and Stripe events don't wait for it: the outbox's and the event table's
+# Beat tasks (requeue_stale_emails, retry_stripe_events_task) requeue them within minutes
+# (DEPLOYMENT.md, "When a worker dies"). https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

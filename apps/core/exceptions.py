@@ -64,6 +64,29 @@ def json_error_response(status_code: int, body: dict[str, Any] | None = None) ->
     return JsonResponse(body or error_body_for_status(status_code), status=status_code)
 
 
+# Seconds a client is asked to wait when the database is unreachable: about what a PostgreSQL
+# restart or a failover takes.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_response(request, exc: Exception) -> JsonResponse:
+    """503 for a database connection failure (OperationalError, InterfaceError).
+
+    Logged as a warning without the traceback: the cause is the server, not this code, and an
+    outage would otherwise log one traceback per request. psycopg's message names host, port and
+    user but never the password; the log filters mask secrets anyway."""
+    logger.warning(
+        "Database unavailable serving %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(exc).__name__,
+        str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+    )
+    response = json_error_response(503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """Flatten DRF's nested error detail into {"field" or "parent.child": [messages]}."""
     if isinstance(detail, dict):

@@ -6,8 +6,9 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 
-from .exceptions import json_error_response
+from .exceptions import database_unavailable_response, json_error_response
 from .http import client_ip
 from .request_context import client_ip_var, request_id_var, user_id_var
 
@@ -46,7 +47,9 @@ class RequestIDMiddleware:
 
 class ApiErrorMiddleware:
     """Under /api/: unhandled exceptions become a logged 500 JSON body, and any error response
-    that is not JSON (Django's 404 page, CSRF failure page, ...) is replaced by the JSON body."""
+    that is not JSON (Django's 404 page, CSRF failure page, ...) is replaced by the JSON body.
+    A lost database connection (PostgreSQL restarting, the pool timing out) is not a bug but an
+    outage: 503 `service_unavailable` with Retry-After, so clients and nginx retry."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,6 +73,8 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return json_error_response(413)
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return database_unavailable_response(request, exception)
         logger.exception("Unhandled error serving %s %s", request.method, request.path, extra={"request": request})
         return json_error_response(500)
 

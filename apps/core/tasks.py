@@ -25,7 +25,15 @@ def send_email_task(self, *, outbox_id: str) -> str:
 
 @shared_task
 def requeue_stale_emails() -> int:
-    """Hand queued messages whose task got lost (broker down at commit time) to a worker again."""
+    """Hand queued messages whose task got lost to a worker again.
+
+    Two ways a task gets lost: the broker was down when the message was committed (never
+    attempted, older than ten minutes), or the worker sending it died (SIGKILL, OOM) after taking
+    the lease and before recording any outcome, which leaves the lease set and expired. The Redis
+    broker would redeliver the second kind only after its visibility timeout (hours); this finds
+    it once the lease (EMAIL_SEND_LEASE_SECONDS) has run out. A message waiting for a retry has
+    no lease, so it is not picked up early. Sending twice is what the lease and the SENT status
+    prevent: a requeued task whose message meanwhile went out does nothing."""
     from datetime import timedelta
 
     from django.db.models import Q
@@ -34,16 +42,21 @@ def requeue_stale_emails() -> int:
     from .models import OutboundEmail, OutboundEmailStatus
 
     now = timezone.now()
-    stale = OutboundEmail.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        status=OutboundEmailStatus.QUEUED,
-        created_at__lt=now - timedelta(minutes=10),
-        attempts=0,
-    ).values_list("pk", flat=True)[:500]
+    never_attempted = Q(attempts=0, created_at__lt=now - timedelta(minutes=10)) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    worker_died = Q(lease_until__lt=now)
+    stale = (
+        OutboundEmail.objects.filter(never_attempted | worker_died, status=OutboundEmailStatus.QUEUED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
     count = 0
     for outbox_id in stale:
         send_email_task.delay(outbox_id=str(outbox_id))
         count += 1
+    if count:
+        logger.info("Requeued %s e-mails whose task was lost", count)
     return count
 
 

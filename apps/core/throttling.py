@@ -4,8 +4,15 @@ DRF's own SimpleRateThrottle keeps a list of timestamps per client and rewrites 
 request, which lets racing processes overwrite each other. These throttles count in fixed windows
 with the cache's atomic increment (Redis INCR in production), so every process shares one exact
 count. Rates come from settings.RATELIMIT_RATES at request time; RATELIMIT_ENABLE=false turns
-them off. If the cache is down, requests are let through (fail open): the account lockout, which
-lives in the database, still protects logins.
+them off.
+
+If Redis is down, requests are let through (fail open), deliberately: failing closed would turn
+a cache outage into a full API outage, every client answered 429. What stays: the account
+lockout, which lives in the database, still locks an account after LOCKOUT_THRESHOLD failed
+logins, and nginx's limit_req still limits the login endpoints per IP. With
+DJANGO_REDIS_IGNORE_EXCEPTIONS (settings) a failing incr() or add() returns None instead of
+raising, which rate_limit_hit() reads as "allowed". tests/test_faults.py stops a real Redis under
+load and checks both this and that limits apply again once Redis is back.
 """
 
 import time

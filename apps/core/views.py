@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from .exceptions import json_error_response
+from .exceptions import DATABASE_RETRY_AFTER_SECONDS, json_error_response
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,9 @@ def health(request):
             checks[name] = "error"
     failed = [name for name, result in checks.items() if result != "ok"]
     if failed:
-        return JsonResponse({"status": "error", "checks": checks, "failed": failed}, status=503)
+        response = JsonResponse({"status": "error", "checks": checks, "failed": failed}, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"status": "ok", "checks": checks})
 
 

@@ -59,6 +59,30 @@ def test_unexpected_exception_is_a_json_500_without_traceback(monkeypatch, setti
         assert body["message"]
 
 
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_a_lost_database_connection_is_a_json_503_with_retry_after(monkeypatch, caplog, error):
+    """PostgreSQL restarting is an outage, not a bug: 503 so that clients retry, one log line
+    without the traceback (tests/test_faults.py does it with a real restart)."""
+    from django import db
+
+    from apps.users import services
+
+    def connection_lost(**kwargs):
+        raise getattr(db, error)("terminating connection due to administrator command")
+
+    monkeypatch.setattr(services, "auth_login", connection_lost)
+    client = APIClient(raise_request_exception=False)
+    with caplog.at_level("WARNING"):
+        response = client.post(
+            "/api/v1/auth/token/", {"username": "a@example.com", "password": "x" * 12}, format="json"
+        )
+    body = _assert_json_error(response, 503, "service_unavailable")
+    assert response["Retry-After"] == "5" and body["request_id"] == response["X-Request-ID"]
+    assert "terminating connection" not in response.content.decode()
+    [record] = [r for r in caplog.records if r.getMessage().startswith("Database unavailable")]
+    assert record.levelname == "WARNING" and record.exc_info is None
+
+
 def test_request_id_is_generated_when_absent(api_client):
     response = api_client.get("/api/v1/")
     assert len(response["X-Request-ID"]) == 32

@@ -126,6 +126,32 @@ def test_stale_queued_messages_are_handed_over_again(sendgrid):
     assert message.status == OutboundEmailStatus.SENT
 
 
+def test_a_message_whose_worker_died_is_handed_over_once_its_lease_ends(sendgrid):
+    """A SIGKILLed worker leaves the lease set and no outcome recorded; a message waiting for a
+    retry (no lease) or still being sent (lease running) is left alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    orphaned = OutboundEmail.objects.create(
+        to="orphan@example.com", template="contact_ack", context={"name": "O"}, attempts=1
+    )
+    OutboundEmail.objects.filter(pk=orphaned.pk).update(lease_until=now - timedelta(seconds=1))
+    OutboundEmail.objects.create(
+        to="sending@example.com",
+        template="contact_ack",
+        context={"name": "S"},
+        attempts=1,
+        lease_until=now + timedelta(minutes=2),
+    )
+    OutboundEmail.objects.create(to="retrying@example.com", template="contact_ack", context={"name": "R"}, attempts=2)
+    assert requeue_stale_emails.apply().result == 1
+    orphaned.refresh_from_db()
+    assert orphaned.status == OutboundEmailStatus.SENT and orphaned.attempts == 2
+    assert sendgrid.recipients() == ["orphan@example.com"]
+
+
 def test_a_broker_outage_at_commit_does_not_fail_the_request(run_on_commit, monkeypatch):
     from apps.core import tasks
 
