@@ -259,7 +259,7 @@ def test_postgres_restart_during_load_answers_503_json_and_service_resumes(tmp_p
                 assert wait_until(lambda: load.count() >= 50, timeout=20)
                 down_at = time.monotonic()
                 pg.stop("fast")  # ends every session: queries in flight fail
-                time.sleep(3)
+                time.sleep(5)  # longer than DB_POOL_TIMEOUT: requests that start early in the outage fail
                 up_at = time.monotonic()
                 pg.start()
 
