@@ -105,8 +105,11 @@ def test_failing_request_reaches_sentry_with_request_id_and_no_personal_data(tmp
             assert event["release"] == "titanobova@test-release" and event["environment"] == "ci"
             assert "ip_address" not in event.get("user", {}) and "cookies" not in event.get("request", {})
         raw = b"".join(fake.bodies)
-        for secret in (b"secret-session", b"secret-bearer", b"secret-in-query"):
+        for secret in (b"secret-session", b"secret-bearer", b"secret-in-query", b"198.51.100.77", b"hunter2-in-log"):
             assert secret not in raw, secret
+        for event in events:
+            crumbs = (event.get("breadcrumbs") or {}).get("values", [])
+            assert not [c for c in crumbs if (c.get("category") or "").startswith("redis")], crumbs
     finally:
         fake.server.shutdown()
         fake.server.server_close()

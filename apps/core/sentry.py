@@ -8,6 +8,7 @@ from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.integrations.redis import RedisIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
+from .logging import redact
 from .request_context import get_request_id
 
 # Request bodies and some responses carry these: never send their values.
@@ -32,6 +33,28 @@ def attach_request_id(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, 
     if request_id != "-":
         event.setdefault("tags", {})["request_id"] = request_id
     return event
+
+
+def scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    """Breadcrumbs go with every event: no Redis commands (their keys hold session keys and client
+    IPs), no SQL parameters, and log messages masked as our log files mask them."""
+    category = crumb.get("category") or ""
+    if category.startswith("redis") or crumb.get("type") == "redis":
+        return None
+    if category == "query":
+        crumb.pop("data", None)
+    if isinstance(crumb.get("message"), str):
+        crumb["message"] = redact(crumb["message"])
+    return crumb
+
+
+def scrub_transaction(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """Performance traces (when sampled): Redis spans keep the command name, not its keys."""
+    for span in event.get("spans") or []:
+        if (span.get("op") or "").startswith(("db.redis", "cache")):
+            span["description"] = (span.get("description") or "").split(" ", 1)[0]
+            span.pop("data", None)
+    return attach_request_id(event, hint)
 
 
 def sentry_init(
@@ -62,6 +85,7 @@ def sentry_init(
         include_local_variables=False,
         event_scrubber=EventScrubber(denylist=[*DEFAULT_DENYLIST, *SCRUBBED_KEYS], recursive=True),
         before_send=attach_request_id,
-        before_send_transaction=attach_request_id,
+        before_send_transaction=scrub_transaction,
+        before_breadcrumb=scrub_breadcrumb,
         **options,
     )
