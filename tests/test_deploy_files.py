@@ -48,6 +48,8 @@ def test_compose_services_restart_and_wait_for_healthy_dependencies(compose):
         assert services[name]["restart"] == "unless-stopped", name
     for name in ("db", "redis", "web", "worker", "nginx"):
         assert services[name]["healthcheck"]["test"], name
+    for name in ("migrate", "beat"):  # no gunicorn in them: the image's check would never pass
+        assert services[name]["healthcheck"]["disable"] is True, name
     for name in ("web", "worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy", name
@@ -151,3 +153,98 @@ def test_nginx_accepts_the_repository_config(tmp_path):
     )
     compose_vars = set(re.findall(r"^\s+(NGINX_[A-Z0-9_]+):", compose_text, re.M))
     assert template_vars == compose_vars
+
+
+def test_nginx_limits_login_posts_at_the_edge_with_a_json_429(tmp_path):
+    """The repository's nginx in front of a stand-in upstream: POSTs to the login paths (with or
+    without the trailing slash, and the old website's registration) are limited per address with
+    the API's JSON error body; GETs on the same paths are not."""
+    import http.server
+    import json
+    import ssl
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from tests.processes import nginx
+
+    _require("nginx")
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        with nginx(
+            tmp_path / "nginx",
+            upstreams=[f"127.0.0.1:{upstream.server_address[1]}"],
+            web_root=tmp_path,
+            login_rate="6r/m",
+            login_burst=2,
+        ) as edge:
+            context = ssl.create_default_context(cafile=str(edge.ca_file))
+
+            def call(method: str, path: str) -> tuple[int, dict, bytes]:
+                data = b'{"username": "a@example.com", "password": "x"}' if method == "POST" else None
+                request = urllib.request.Request(
+                    edge.https_url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+                )
+                try:
+                    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                        return response.status, dict(response.headers), response.read()
+                except urllib.error.HTTPError as error:
+                    return error.code, dict(error.headers), error.read()
+
+            assert call("POST", "/api/v1/auth/token")[0] == 200
+            # One counter per address for all these paths: each one answers 429 once it is spent
+            # (a path outside the limited location would keep answering 200).
+            for path in ("/api/v1/auth/token", "/api/v1/auth/token/", "/api/v1/enrollments", "/api/v1/users/login/"):
+                statuses = [call("POST", path)[0] for _ in range(4)]
+                assert 429 in statuses, (path, statuses)
+            status, headers, body = call("POST", "/api/v1/auth/token")
+            assert status == 429 and headers["Content-Type"].startswith("application/json")
+            assert json.loads(body)["code"] == "rate_limited" and headers["Retry-After"] == "1"
+            assert headers["X-Content-Type-Options"] == "nosniff" and "Strict-Transport-Security" in headers
+            assert [call("GET", "/api/v1/enrollments")[0] for _ in range(6)] == [200] * 6  # staff list: not limited
+            assert [call("POST", "/api/v1/contacts/contacts/")[0] for _ in range(6)] == [200] * 6
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+
+
+def test_the_nginx_image_entrypoint_renders_the_template_as_the_native_test_does(tmp_path):
+    """deploy/nginx/entrypoint.sh (the image's entry point) and tests/processes.py fill the template
+    in the same way, so the config the native stack test proves is the one the image runs."""
+    import os
+    import subprocess
+
+    _require("envsubst")
+    values = {
+        name: f"value-of-{name.lower()}"
+        for name in re.findall(
+            r"\$\{(NGINX_[A-Z0-9_]+)\}", (ROOT / "deploy/nginx/titanobova.conf.template").read_text()
+        )
+    }
+    site = tmp_path / "site.conf"
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("NGINX_")},
+        **values,
+        "TITANOBOVA_NGINX_TEMPLATE": str(ROOT / "deploy/nginx/titanobova.conf.template"),
+        "TITANOBOVA_NGINX_SITE": str(site),
+    }
+    subprocess.run(["sh", str(ROOT / "deploy/nginx/entrypoint.sh"), "true"], env=env, check=True)
+    assert site.read_text() == render_nginx_template(values)
+    assert "$binary_remote_addr" in site.read_text()  # nginx's own variables are left alone
