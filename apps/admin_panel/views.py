@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.permissions import IsStaffMember
+from apps.core.routing import UUID_PATH_REGEX
 
 from . import selectors, services
 from . import serializers as s
@@ -30,7 +31,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsStaffMember]
     serializer_class = s.NotificationSerializer
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"  # anything else is no such notification (404)
+    lookup_value_regex = UUID_PATH_REGEX  # anything else is no such notification (404)
 
     def get_queryset(self):
         return selectors.notifications_for(user=self.request.user)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.http import client_ip, user_agent
-from apps.core.permissions import IsStaffMember
+from apps.core.permissions import AnonymousCreateMixin, IsStaffMember
 
 from . import selectors, services
 from . import serializers as s
@@ -24,7 +24,7 @@ def _message(text: str) -> Response:
     return Response({"detail": text, "message": text})
 
 
-class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ContactViewSet(AnonymousCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The contact form (anyone may submit) and its follow-up (staff only)."""
 
     permission_classes = [IsStaffMember]

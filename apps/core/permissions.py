@@ -32,3 +32,16 @@ class IsStaffMember(BasePermission):
             if token is None or not token.get(TWO_FACTOR_CLAIM):
                 raise TwoFactorLoginRequired()
         return True
+
+
+class AnonymousCreateMixin:
+    """For a ViewSet whose `create` is a public form (contact form, enrolment request): the form
+    reads no credentials, so a stale token a website still sends can't turn it into a 401. Every
+    other action authenticates as usual."""
+
+    def get_authenticators(self):
+        # Called before DRF sets `self.action`; the route's method map says what POST does here.
+        request = getattr(self, "request", None)
+        if getattr(request, "method", None) == "POST" and getattr(self, "action_map", {}).get("post") == "create":
+            return []
+        return super().get_authenticators()

@@ -7,6 +7,8 @@ split by sub-entity); the rules for enrolments themselves stay in services.py.
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -101,6 +103,14 @@ def enrollment_request_convert(*, actor: Any, request_id: Any, course_id: Any = 
                 status=409,
                 extra={"enrollment": str(request.enrollment_id) if request.enrollment_id else None},
             )
+        try:
+            validate_email(request.email)
+        except DjangoValidationError as exc:  # imported rows were checked, but the table is editable
+            raise ApplicationError(
+                f'"{request.email}" is not a valid e-mail address; correct the request first.',
+                CourseErrorCode.REQUEST_INVALID_EMAIL,
+                fields={"email": ["Enter a valid e-mail address."]},
+            ) from exc
         course = Course.objects.filter(pk=course_id).first() if course_id else request.course
         if course is None:
             raise ApplicationError(

@@ -12,3 +12,4 @@ class CourseErrorCode(StrEnum):
     ALREADY_REVOKED = "already_revoked"
     REQUEST_ALREADY_CONVERTED = "request_already_converted"
     REQUEST_HAS_NO_COURSE = "request_has_no_course"
+    REQUEST_INVALID_EMAIL = "request_invalid_email"

@@ -18,7 +18,7 @@ from apps.core.errors import NotFoundError, PermissionDeniedError
 from apps.core.http import client_ip
 from apps.core.pagination import WindowCountPagination
 from apps.core.parsers import SafeJSONParser
-from apps.core.permissions import IsStaffMember
+from apps.core.permissions import AnonymousCreateMixin, IsStaffMember
 from apps.core.private_files import private_file_ensure, private_file_response
 from apps.core.routing import UUID_PATH_REGEX
 
@@ -360,11 +360,11 @@ class CertificateViewSet(viewsets.GenericViewSet):
         return Response(s.CertificateVerificationSerializer(selectors.certificate_by_code(code=code)).data)
 
 
-class EnrollmentRequestViewSet(viewsets.GenericViewSet):
+class EnrollmentRequestViewSet(AnonymousCreateMixin, viewsets.GenericViewSet):
     """The website's enrolment form (anyone may send one) and its follow-up (staff only)."""
 
     permission_classes = [IsStaffMember]
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    lookup_value_regex = UUID_PATH_REGEX
     throttle_scope: str | None = None
     queryset = EnrollmentRequest.objects.none()
 

@@ -56,7 +56,11 @@ class SQLiteSource(LegacySource):
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         assert table in TABLES
-        for row in self.connection.execute(f"SELECT * FROM {table} ORDER BY id"):
+        try:
+            cursor = self.connection.execute(f"SELECT * FROM {table} ORDER BY id")
+        except sqlite3.DatabaseError as exc:  # e.g. no `id` column: not the old backend's table
+            raise SourceError(f"Can't read the {table} table ({exc}); is this the Node.js database?") from exc
+        for row in cursor:
             yield dict(row)
 
     def close(self) -> None:
@@ -73,12 +77,16 @@ class MySQLSource(LegacySource):
         database = unquote(parts.path.lstrip("/"))
         if not database:
             raise SourceError("The MySQL URL names no database: mysql://user:password@host:3306/database")
+        try:
+            port = parts.port or 3306
+        except ValueError as exc:
+            raise SourceError(f"The MySQL URL's port is not a number ({exc}).") from exc
         query = parse_qs(parts.query)
-        self.description = f"mysql://{parts.hostname or 'localhost'}:{parts.port or 3306}/{database}"
+        self.description = f"mysql://{parts.hostname or 'localhost'}:{port}/{database}"
         try:
             self.connection = pymysql.connect(
                 host=parts.hostname or "localhost",
-                port=parts.port or 3306,
+                port=port,
                 user=unquote(parts.username or "root"),
                 password=unquote(parts.password or ""),
                 database=database,
@@ -97,8 +105,13 @@ class MySQLSource(LegacySource):
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         assert table in TABLES
+        import pymysql
+
         with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM `{table}` ORDER BY id")
+            try:
+                cursor.execute(f"SELECT * FROM `{table}` ORDER BY id")
+            except pymysql.MySQLError as exc:
+                raise SourceError(f"Can't read the {table} table ({exc}); is this the Node.js database?") from exc
             yield from cursor.fetchall()
 
     def close(self) -> None:

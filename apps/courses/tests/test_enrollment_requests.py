@@ -153,3 +153,27 @@ def test_admin_action_converts_requests_and_reports_the_ones_it_cannot(client, p
     assert Enrollment.objects.filter(user__email="rahul@example.com", course=paid_course_request.course).exists()
     orphan.refresh_from_db()
     assert orphan.status != "converted"
+
+
+def test_a_stale_token_does_not_block_the_public_form_but_still_guards_staff_actions(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer expired.or.garbage")
+    body = {"first_name": "Asha", "email": "asha@example.com", "course_title": "Anything"}
+    assert client.post(URL, body, format="json").status_code == 201
+    assert (
+        client.post(
+            "/api/v1/contacts/contacts/", {"name": "A", "email": "a@example.com", "message": "Hi"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert client.get(URL).status_code == 401
+    assert client.get("/api/v1/contacts/contacts/").status_code == 401
+    request_id = EnrollmentRequest.objects.get(email="asha@example.com").pk
+    assert client.post(f"{URL}{request_id}/convert/", {}, format="json").status_code == 401
+
+
+def test_a_request_whose_stored_email_is_invalid_is_not_converted(founder_client, paid_course_request):
+    EnrollmentRequest.objects.filter(pk=paid_course_request.pk).update(email="not an email")
+    response = founder_client.post(f"{URL}{paid_course_request.pk}/convert/", {}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "request_invalid_email"
+    assert not User.objects.filter(email="not an email").exists()

@@ -2,6 +2,7 @@
 imported twice each: counts, the report, dates, statuses, legacy payments, and no e-mail sent."""
 
 import io
+import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -144,6 +145,15 @@ def test_a_missing_or_foreign_source_is_a_clear_error(tmp_path):
         run_import(str(junk))
     with pytest.raises(CommandError, match="names no database"):
         run_import("mysql://root@127.0.0.1:3306")
+    with pytest.raises(CommandError, match="port is not a number"):
+        run_import("mysql://root@127.0.0.1:abc/old")
+    foreign = tmp_path / "foreign.db"
+    connection = sqlite3.connect(foreign)
+    connection.execute("CREATE TABLE contacts (name TEXT, email TEXT)")  # no id column
+    connection.commit()
+    connection.close()
+    with pytest.raises(CommandError, match="Can't read the contacts table"):
+        run_import(str(foreign))
 
 
 def test_paid_registration_converted_later_links_its_legacy_payment(tmp_path, web_course, founder_client):
