@@ -78,6 +78,9 @@ def _test_defaults(request, settings, tmp_path_factory):
             },
         }
     clear_cache()
+    from apps.admin_panel.system_log import SystemLogHandler
+
+    SystemLogHandler.forget_repeats()  # each test sees its own log lines stored
     yield
     clear_cache()
 

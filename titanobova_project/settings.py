@@ -714,6 +714,9 @@ if LOG_TO_FILES:
 # for SYSTEM_LOG_RETENTION_DAYS (purged by Celery Beat).
 SYSTEM_LOG_ENABLED = env.bool("SYSTEM_LOG_ENABLED", default=True)
 SYSTEM_LOG_RETENTION_DAYS = env.int("SYSTEM_LOG_RETENTION_DAYS", default=30)
+# The same line repeated within this many seconds in one process is counted into the next row
+# instead of stored again (an outage that logs on every request stays a handful of rows).
+SYSTEM_LOG_REPEAT_SECONDS = env.int("SYSTEM_LOG_REPEAT_SECONDS", default=10)
 if SYSTEM_LOG_ENABLED:
     LOGGING["handlers"]["system_log"] = {
         "class": "apps.admin_panel.system_log.SystemLogHandler",

@@ -7,6 +7,7 @@ never raises: when the database is down the line still reaches the console and t
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,7 +24,15 @@ _MESSAGE_LIMIT = 10_000
 
 
 class SystemLogHandler(logging.Handler):
+    """One row per line, except that the same line (logger, level, text) repeated within
+    SYSTEM_LOG_REPEAT_SECONDS in this process is counted, not stored again: an outage (Redis down,
+    every cache call logging an error) must not turn into a flood of database writes. The next row
+    of that line says how many were folded into it."""
+
     _state = threading.local()
+    _repeats_lock = threading.Lock()
+    _last_stored: dict[tuple, float] = {}
+    _folded: dict[tuple, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name.startswith("django.db.backends"):
@@ -32,15 +41,42 @@ class SystemLogHandler(logging.Handler):
             return
         if getattr(self._state, "busy", False):
             return
+        folded = self._fold_repeat(record)
+        if folded is None:
+            return
         self._state.busy = True
         try:
-            self._store(record)
+            self._store(record, folded)
         except Exception:  # logging must never break the request it reports on
             pass
         finally:
             self._state.busy = False
 
-    def _store(self, record: logging.LogRecord) -> None:
+    @classmethod
+    def forget_repeats(cls) -> None:
+        with cls._repeats_lock:
+            cls._last_stored.clear()
+            cls._folded.clear()
+
+    def _fold_repeat(self, record: logging.LogRecord) -> int | None:
+        """None: a repeat to count, not store; otherwise how many repeats this row stands for."""
+        window = getattr(settings, "SYSTEM_LOG_REPEAT_SECONDS", 0)
+        if window <= 0:
+            return 0
+        key = (record.name, record.levelno, record.getMessage()[:300])
+        now = time.monotonic()
+        with self._repeats_lock:
+            if now - self._last_stored.get(key, -window) < window:
+                self._folded[key] = self._folded.get(key, 0) + 1
+                return None
+            self._last_stored[key] = now
+            if len(self._last_stored) > 1000:  # forget old lines: bounded memory
+                cutoff = now - window
+                for stale in [k for k, at in self._last_stored.items() if at < cutoff]:
+                    self._last_stored.pop(stale, None)
+            return self._folded.pop(key, 0)
+
+    def _store(self, record: logging.LogRecord, folded: int = 0) -> None:
         from django.apps import apps
 
         if not apps.ready:
@@ -54,7 +90,9 @@ class SystemLogHandler(logging.Handler):
             level=record.levelname[:10],
             level_number=record.levelno,
             logger=record.name[:200],
-            message=record.getMessage()[:_MESSAGE_LIMIT],
+            message=(record.getMessage() + (f" [+{folded} like it before, not stored]" if folded else ""))[
+                :_MESSAGE_LIMIT
+            ],
             request_id="" if request_id == "-" else str(request_id)[:128],
             user_id=_user_id(request),
             path=(getattr(request, "path", "") or "")[:500],

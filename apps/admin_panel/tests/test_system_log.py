@@ -98,3 +98,20 @@ def test_admin_finds_log_lines_by_request_id(db, client):
     response = client.get("/admin/admin_panel/systemlog/?q=abc123def")
     assert response.status_code == 200
     assert b"boom" in response.content and b"unrelated-line-xyz" not in response.content
+
+
+def test_a_line_repeated_in_a_burst_is_stored_once_and_counted(settings, monkeypatch):
+    from apps.admin_panel import system_log
+
+    settings.SYSTEM_LOG_REPEAT_SECONDS = 10
+    clock = [1000.0]
+    monkeypatch.setattr(system_log.time, "monotonic", lambda: clock[0])
+    logger = logging.getLogger("apps.test.burst")
+    for _ in range(50):  # e.g. every cache call while Redis is down
+        logger.error("Exception ignored")
+    logger.error("another line")
+    assert _logs().filter(logger="apps.test.burst").count() == 2
+    clock[0] += 11
+    logger.error("Exception ignored")
+    rows = list(_logs().filter(logger="apps.test.burst", message__startswith="Exception ignored").order_by("id"))
+    assert [row.message for row in rows] == ["Exception ignored", "Exception ignored [+49 like it before, not stored]"]
