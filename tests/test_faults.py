@@ -389,7 +389,9 @@ def test_worker_killed_mid_batch_all_200_emails_arrive_duplicates_at_most_in_fli
         delivered_at_kill = len(provider.delivered)
         # What the dead worker had taken: an attempt begun (lease taken), no outcome recorded.
         in_flight = OutboundEmail.objects.filter(status=OutboundEmailStatus.QUEUED, attempts__gte=1).count()
-        assert 1 <= in_flight <= 2  # concurrency 2, prefetch multiplier 1
+        # Concurrency 2, prefetch multiplier 1: at most two. Usually one or two; zero when the send
+        # seen in progress finished in the instant before the kill landed (a loaded machine).
+        assert in_flight <= 2
         assert _sent() < total
 
         if recovery == "visibility_timeout":
