@@ -208,7 +208,18 @@ def _close_connections_before_teardown(django_db_setup, django_db_blocker):
     """Close every connection (the SystemLog alias's too) before the test database is dropped:
     an open session makes DROP DATABASE fail and leaves the database behind."""
     yield
+    import gc
+
     from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
     with django_db_blocker.unblock():
         connections.close_all()
+        # Connections opened in threads that are gone (the browser tests' live server and
+        # Playwright) are out of reach of close_all(): close their sockets directly.
+        for wrapper in gc.get_objects():
+            try:
+                if isinstance(wrapper, BaseDatabaseWrapper) and wrapper.connection is not None:
+                    wrapper.connection.close()
+            except ReferenceError:  # a weak proxy whose object is gone
+                continue
