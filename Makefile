@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format migrate worker beat clean
+.PHONY: install run test lint format migrate worker beat clean bench bench-dashboard bench-catalogue
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A titanobova_project beat --loglevel=INFO
+
+## Benchmarks (need PostgreSQL, Redis and `wrk`; figures go to docs/PERFORMANCE.md)
+bench: install
+	$(BIN)/python -m benchmarks.load
+
+bench-dashboard: install
+	$(BIN)/python -m benchmarks.dashboard
+
+bench-catalogue: install
+	$(BIN)/python -m benchmarks.course_list
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
