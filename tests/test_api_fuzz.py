@@ -44,17 +44,24 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, config=CONFIG)
 
-
-@pytest.fixture
-def in_process_requests():
-    """Keep Django from closing the test's connection at the end of each WSGI request (as its test client does)."""
+def app_in_test_transaction(environ, start_response):
+    """The WSGI application, keeping the test's database connection (and so its transaction) open
+    across requests, as Django's test client does: Django closes it when a request starts and ends."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    try:
+        response = application(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            response.close()  # sends request_finished
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", app_in_test_transaction, config=CONFIG)
 
 
 # Which object of the world each path parameter can name: `(path prefix, parameter) -> world key`.
@@ -144,7 +151,7 @@ def build_world(user) -> dict[str, str]:
 
 
 @pytest.fixture(params=ROLES)
-def caller(request, db, settings, stripe_settings, in_process_requests):
+def caller(request, db, settings, stripe_settings):
     """The headers of this test's caller (none for anonymous, else a fresh user's access token),
     with the world it acts on."""
     from rest_framework.test import APIClient
