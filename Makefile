@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format migrate worker beat clean bench bench-dashboard bench-catalogue
+.PHONY: install run test fuzz lint format migrate worker beat clean bench bench-dashboard bench-catalogue
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: migrate
 ## The whole test suite (SQLite and local memory unless DATABASE_URL / REDIS_URL are set)
 test: install
 	$(BIN)/pytest
+
+## A longer fuzz run of the API from its schema than the one in `make test` (tests/test_api_fuzz.py)
+FUZZ_MAX_EXAMPLES ?= 50
+FUZZ_SEED ?= 11
+fuzz: install
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest tests/test_api_fuzz.py -p no:cacheprovider -q
 
 lint: install
 	$(BIN)/ruff check .

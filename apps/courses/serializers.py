@@ -345,6 +345,8 @@ class EnrollmentRequestSerializer(serializers.ModelSerializer):
     course = serializers.UUIDField(source="course_id", read_only=True, allow_null=True)
     user = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)
     enrollment = serializers.UUIDField(source="enrollment_id", read_only=True, allow_null=True)
+    # Declared: DRF drops allow_blank from a read-only model field, and the website may leave it out.
+    level = serializers.ChoiceField(choices=CourseLevel.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = EnrollmentRequest

@@ -183,6 +183,7 @@ class LessonViewSet(viewsets.GenericViewSet):
     lookup_value_regex = UUID_PATH_REGEX
     parser_classes = [SafeJSONParser, MultiPartParser]
     queryset = Lesson.objects.none()
+    pagination_class = None  # the whole outline, in order (and so documented: a list, not a page)
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):

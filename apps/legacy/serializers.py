@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.contacts.models import Contact
-from apps.courses.models import EnrollmentRequest
+from apps.courses.models import CourseLevel, EnrollmentRequest
 from apps.users.serializers import password_field, phone_validator
 
 
@@ -20,6 +20,8 @@ class WebsiteEnrollmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="full_name", read_only=True)
     course = serializers.CharField(source="course_title", read_only=True)
     price = serializers.IntegerField(source="course_price", read_only=True, help_text="Whole rupees.")
+    # Declared: DRF drops allow_blank from a read-only model field, and the website may leave it out.
+    level = serializers.ChoiceField(choices=CourseLevel.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = EnrollmentRequest

@@ -50,7 +50,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     course_title = serializers.CharField(source="enrollment.course.title", read_only=True, default=None)
     user = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)
     user_email = serializers.EmailField(source="user.email", read_only=True, default=None)
-    coupon = serializers.CharField(source="coupon.code", read_only=True, default=None)
+    coupon = serializers.CharField(source="coupon.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Payment
@@ -99,7 +99,9 @@ class RefundRequestSerializer(serializers.Serializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    original_invoice = serializers.CharField(source="original_invoice.number", read_only=True, default=None)
+    original_invoice = serializers.CharField(
+        source="original_invoice.number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Invoice

@@ -124,13 +124,13 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
 
 
 class TwoFactorChallengeSerializer(serializers.Serializer):
-    """The 401 body of a password-correct login to a 2FA account."""
+    """The 401 body of a login: the error body, with a challenge when the account has 2FA."""
 
-    code = serializers.CharField(default="two_factor_required")
+    code = serializers.CharField(help_text="`invalid_credentials`, or `two_factor_required`")
     detail = serializers.CharField()
     message = serializers.CharField()
-    challenge_token = serializers.CharField()
-    challenge_expires_in = serializers.IntegerField()
+    challenge_token = serializers.CharField(required=False, help_text="With `two_factor_required` only")
+    challenge_expires_in = serializers.IntegerField(required=False, help_text="With `two_factor_required` only")
     request_id = serializers.CharField()
 
 

@@ -17,14 +17,13 @@ def payment_for(user, *, course=None, status: str = PaymentStatus.SUCCEEDED, **f
         user=user, course=course, status=EnrollmentStatus.ACTIVE if paid else EnrollmentStatus.PENDING_PAYMENT
     )
     price = int(course.price * 100)
-    defaults = {"list_price": price, "amount": price, "currency": course.currency}
-    return Payment.objects.create(
-        user=user,
-        enrollment=enrollment,
-        stripe_payment_intent_id=f"pi_test_{uuid.uuid4().hex[:20]}",
-        status=status,
-        **{**defaults, **fields},
-    )
+    defaults = {
+        "list_price": price,
+        "amount": price,
+        "currency": course.currency,
+        "stripe_payment_intent_id": f"pi_test_{uuid.uuid4().hex[:20]}",
+    }
+    return Payment.objects.create(user=user, enrollment=enrollment, status=status, **{**defaults, **fields})
 
 
 def invoiced_payment(user, **kwargs) -> tuple[Payment, Invoice]:
