@@ -1,7 +1,8 @@
 """OpenAPI generation: the API's one error body as a component, declared on every operation.
 
 Any operation can answer 400 (malformed query or body), 401 (a bad or expired `Authorization`
-header is refused even where no login is needed), 403, 404 and 429 (every view is throttled), and
+header is refused even where no login is needed), 403, 404, 406 (an `Accept` header that rules
+out JSON) and 429 (every view is throttled), and
 an operation with a body can also answer 413 and 415. Views document the errors that carry a
 meaning of their own (`409 already_enrolled`); this schema class adds the rest, all with the
 `Error` body that `apps.core.exceptions` produces, so a client generated from the schema knows
@@ -19,6 +20,7 @@ COMMON_ERRORS = {
     "401": "No credentials where they are needed, or an invalid or expired token.",
     "403": "The caller may not do this.",
     "404": "Not found, or not visible to the caller.",
+    "406": "The `Accept` header asks for something other than JSON, the only format the API answers in.",
     "429": "Throttled: wait for the seconds in `Retry-After` (also `retry_after` in the body).",
 }
 BODY_ERRORS = {

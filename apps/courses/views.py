@@ -183,7 +183,6 @@ class LessonViewSet(viewsets.GenericViewSet):
     lookup_value_regex = UUID_PATH_REGEX
     parser_classes = [SafeJSONParser, MultiPartParser]
     queryset = Lesson.objects.none()
-    pagination_class = None  # the whole outline, in order (and so documented: a list, not a page)
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
@@ -205,8 +204,11 @@ class LessonViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.LessonOutlineSerializer(many=True), 404: ERROR}, auth=[])
     def list(self, request: Request, course_pk: str) -> Response:
+        """The outline in order, paged like every list (a course's lessons fit one page of 100)."""
         course = self._course()
-        return self._outline(course, course.lessons.order_by("position"), many=True)
+        page = self.paginate_queryset(course.lessons.order_by("position"))
+        context = {"request": request, "may_watch": selectors.may_watch(user=request.user, course=course)}
+        return self.get_paginated_response(s.LessonOutlineSerializer(page, many=True, context=context).data)
 
     @extend_schema(responses={200: s.LessonOutlineSerializer, 404: ERROR}, auth=[])
     def retrieve(self, request: Request, course_pk: str, pk: str) -> Response:
