@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from django.http.response import HttpResponseBase
 
 # Shorter strings than this are too likely to occur in a log by chance ("admin", a 6-digit code).
 MIN_SECRET_LENGTH = 8
+# A lone lower-case word is no secret: the fuzzer fills password fields with words from the schema
+# ("anonymous", "enrollment"), and those words are in every log line about those URLs.
+PLAIN_WORD = re.compile(r"[a-z_-]{1,15}")
 SECRET_RESPONSE_KEYS = {"access", "refresh", "challenge_token", "secret", "backup_codes", "token", "otpauth_url"}
 SECRET_REQUEST_KEY_PARTS = ("password", "token", "refresh", "secret")
 
@@ -36,7 +40,7 @@ class SecretRegistry:
             for item in value:
                 self.add(item, kind)
             return
-        if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+        if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH or PLAIN_WORD.fullmatch(value):
             return
         with self._lock:
             self.secrets.setdefault(value, kind)
