@@ -23,8 +23,9 @@ from django.http.response import HttpResponseBase
 
 # Shorter strings than this are too likely to occur in a log by chance ("admin", a 6-digit code).
 MIN_SECRET_LENGTH = 8
-# A lone lower-case word is no secret: the fuzzer fills password fields with words from the schema
-# ("anonymous", "enrollment"), and those words are in every log line about those URLs.
+# A lone lower-case word typed into a password field is no secret: the fuzzer fills those fields
+# with words from the schema ("anonymous", "enrollment"), which are in every log line about those
+# URLs. Tokens, TOTP secrets and backup codes the system makes always count.
 PLAIN_WORD = re.compile(r"[a-z_-]{1,15}")
 SECRET_RESPONSE_KEYS = {"access", "refresh", "challenge_token", "secret", "backup_codes", "token", "otpauth_url"}
 SECRET_REQUEST_KEY_PARTS = ("password", "token", "refresh", "secret")
@@ -35,26 +36,30 @@ class SecretRegistry:
         self._lock = threading.Lock()
         self.secrets: dict[str, str] = {}  # secret -> what it is
 
-    def add(self, value, kind: str) -> None:
+    def add(self, value, kind: str, *, typed: bool = False) -> None:
+        """`typed`: a value someone typed (a password checked, a field a client sent), which the
+        fuzzer fills with plain words too; what the system makes (tokens, codes) always counts."""
         if isinstance(value, (list, tuple)):
             for item in value:
-                self.add(item, kind)
+                self.add(item, kind, typed=typed)
             return
-        if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH or PLAIN_WORD.fullmatch(value):
+        if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+            return
+        if typed and PLAIN_WORD.fullmatch(value):
             return
         with self._lock:
             self.secrets.setdefault(value, kind)
 
-    def add_from_mapping(self, data, keys_match, kind: str) -> None:
+    def add_from_mapping(self, data, keys_match, kind: str, *, typed: bool = False) -> None:
         if isinstance(data, dict):
             for key, value in data.items():
                 if isinstance(value, (dict, list)) and not (keys_match(str(key)) and isinstance(value, list)):
-                    self.add_from_mapping(value, keys_match, kind)
+                    self.add_from_mapping(value, keys_match, kind, typed=typed)
                 elif keys_match(str(key)):
-                    self.add(value, f"{kind} {key}")
+                    self.add(value, f"{kind} {key}", typed=typed)
         elif isinstance(data, list):
             for item in data:
-                self.add_from_mapping(item, keys_match, kind)
+                self.add_from_mapping(item, keys_match, kind, typed=typed)
 
 
 registry = SecretRegistry()
@@ -87,7 +92,7 @@ def _install_collectors() -> None:
 
     # Every password hashed or checked passes through a hasher's encode or verify.
     def record_password(result, self, password, *args, **kwargs):
-        registry.add(password, "password")
+        registry.add(password, "password", typed=True)
 
     classes = {hashers.BasePasswordHasher, *_subclasses(hashers.BasePasswordHasher)}
     assert app_hashers.TunedArgon2PasswordHasher in classes
@@ -124,7 +129,7 @@ def _record_exchange(response, factory, method, path, data="", content_type="app
         except ValueError:
             sent = None
         registry.add_from_mapping(
-            sent, lambda key: any(part in key.lower() for part in SECRET_REQUEST_KEY_PARTS), "sent"
+            sent, lambda key: any(part in key.lower() for part in SECRET_REQUEST_KEY_PARTS), "sent", typed=True
         )
     headers = {**(getattr(factory, "_credentials", None) or {}), **extra}
     auth = str(headers.get("HTTP_AUTHORIZATION", ""))
