@@ -109,7 +109,7 @@ def main() -> None:
 
     host = os.environ.get("PGHOST", "127.0.0.1")
     admin = f"postgres://postgres@{host}:5432/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"], check=True)
     subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True)
     base = _env(
         {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
@@ -150,7 +150,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for name, r in rows:
         print(f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps'] / ping:.0%} |")
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=False)
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"], check=False)
 
 
 if __name__ == "__main__":

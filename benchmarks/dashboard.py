@@ -47,7 +47,7 @@ def _setup_django() -> None:
 
 
 def _recreate_database() -> None:
-    for command in (["dropdb", "--if-exists", DB_NAME], ["createdb", DB_NAME]):
+    for command in (["dropdb", "--if-exists", "--force", DB_NAME], ["createdb", DB_NAME]):
         subprocess.run([*command, "-h", "127.0.0.1", "-U", "postgres"], check=True)
 
 

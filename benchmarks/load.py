@@ -209,7 +209,7 @@ def main() -> None:
 
     env = settings_env()
     admin = f"postgres://postgres@{os.environ.get('PGHOST', '127.0.0.1')}:5432/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"], check=True)
     subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     _setup_django(env)
@@ -281,7 +281,7 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()  # this process's own (the query counts), or the database can't be dropped
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=False)
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"], check=False)
     _drop_queued_tasks(env)
 
 

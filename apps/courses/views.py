@@ -105,9 +105,22 @@ class CourseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[COURSE_KEY], responses={200: s.CourseDetailSerializer, 404: ERROR}, auth=[])
     def retrieve(self, request: Request, pk: str) -> Response:
+        # What anonymous visitors see is the same for all of them (published courses, preview
+        # videos only): cached like the list, under the same version, so any change shows at once.
+        use_cache = settings.COURSE_CATALOGUE_CACHE_SECONDS > 0 and not request.user.is_authenticated
+        if use_cache:
+            key = cache.catalogue_key(host=request.get_host(), query=[("detail", pk)])
+            version, body = cache.catalogue_get(key)
+            if body is not None:
+                return HttpResponse(body, content_type="application/json")
         course = selectors.course_detail(user=request.user, key=pk)
         context = {"request": request, "may_watch": selectors.may_watch(user=request.user, course=course)}
-        return Response(s.CourseDetailSerializer(course, context=context).data)
+        data = s.CourseDetailSerializer(course, context=context).data
+        if not use_cache:
+            return Response(data)
+        body = JSONRenderer().render(data)
+        cache.catalogue_set(key, version, body)
+        return HttpResponse(body, content_type="application/json")
 
     def _detail(self, request: Request, course: Course, status_code: int = 200) -> Response:
         course = selectors.course_detail(user=request.user, key=str(course.pk))

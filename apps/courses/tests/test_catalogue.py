@@ -226,3 +226,23 @@ def test_pages_count_and_links(api_client):
 def test_empty_catalogue_is_an_empty_first_page(api_client):
     body = api_client.get(LIST).json()
     assert body == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_anonymous_detail_is_cached_and_invalidated_like_the_list(
+    api_client, instructor_client, student_client, django_capture_on_commit_callbacks
+):
+    course = course_with_lessons(2, instructor=instructor_client.user, title="Before")
+    assert api_client.get(detail(course.pk)).json()["title"] == "Before"
+    with CaptureQueriesContext(connection) as queries:
+        cached = api_client.get(detail(course.pk))
+    assert cached.status_code == 200 and len(queries) == 0
+    assert [lesson["video_url"] is not None for lesson in cached.json()["lessons"]] == [True, False]
+    with django_capture_on_commit_callbacks(execute=True):
+        instructor_client.patch(detail(course.pk), {"title": "After"}, format="json")
+    assert api_client.get(detail(course.pk)).json()["title"] == "After"
+    # Callers with a token never get the anonymous copy: an enrolled student sees every video.
+    EnrollmentFactory(user=student_client.user, course=course, status=EnrollmentStatus.ACTIVE)
+    assert all(lesson["video_url"] for lesson in student_client.get(detail(course.pk)).json()["lessons"])
+    with django_capture_on_commit_callbacks(execute=True):
+        instructor_client.post(f"{detail(course.pk)}unpublish/")
+    assert api_client.get(detail(course.pk)).status_code == 404
