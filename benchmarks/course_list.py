@@ -111,22 +111,9 @@ def main() -> None:
     admin = f"postgres://postgres@{host}:5432/postgres"
     subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"], check=True)
     subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True)
-    base = _env(
-        {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-        DJANGO_SETTINGS_MODULE="titanobova_project.settings",
-        ENV_FILE="/nonexistent",
-        DEBUG="false",
-        SECRET_KEY="benchmark-only-" + "x" * 50,
-        FIELD_ENCRYPTION_KEYS="MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
-        BACKUP_ENCRYPTION_KEYS="MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=f"postgres://postgres@{host}:5432/{DB_NAME}",
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        CACHE_KEY_PREFIX="bench",
-        RATELIMIT_ANON="100000000/minute",
-        LOG_LEVEL="WARNING",
-    )
+    from benchmarks.load import settings_env  # the production-like settings every benchmark uses
+
+    base = _env(settings_env(), DATABASE_URL=f"postgres://postgres@{host}:5432/{DB_NAME}", CACHE_KEY_PREFIX="bench")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=base, check=True)
     slug = seed(base)
     paths = {

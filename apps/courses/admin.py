@@ -50,20 +50,7 @@ class LessonInline(admin.TabularInline):
 class CourseAdminForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = (
-            "slug",
-            "title",
-            "short_description",
-            "description",
-            "category",
-            "level",
-            "duration",
-            "price",
-            "currency",
-            "thumbnail",
-            "instructor",
-            "is_published",
-        )
+        fields = services.COURSE_FIELDS  # what the course services write, and nothing else
 
     def clean_instructor(self):
         instructor = self.cleaned_data.get("instructor")
