@@ -1,5 +1,6 @@
 """Start the app's real processes (gunicorn, Celery workers, nginx) for tests, on this machine."""
 
+import base64
 import contextlib
 import os
 import re
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,24 @@ def app_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}
+
+
+def production_settings(**overrides: str) -> dict[str, str]:
+    """The environment of a DEBUG-off instance (fresh secrets, connection pool, no Sentry, no real
+    e-mail) for tests that start the production processes; callers add what they need."""
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    return {
+        "DEBUG": "False",
+        "SECRET_KEY": "test-instance-" + uuid.uuid4().hex * 2,
+        "FIELD_ENCRYPTION_KEYS": key,
+        "BACKUP_ENCRYPTION_KEYS": key,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "DB_POOL": "true",
+        "SENTRY_DSN": "",
+        "STAFF_NOTIFICATION_EMAIL": "",
+        **overrides,
+    }
 
 
 def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:

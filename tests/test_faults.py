@@ -16,7 +16,6 @@ that the Redis and Celery tests keep their data in pytest's test database.
 The load is a bounded loop of requests from a few threads, to 127.0.0.1 only.
 """
 
-import base64
 import json
 import os
 import signal
@@ -39,7 +38,7 @@ from django.db.models import F
 
 from apps.core.models import OutboundEmail, OutboundEmailStatus
 from tests.fake_sendgrid import FakeSendGrid
-from tests.processes import ROOT, app_env, celery_worker, child_pids, gunicorn, wait_until
+from tests.processes import ROOT, app_env, celery_worker, child_pids, gunicorn, production_settings, wait_until
 from tests.throwaway import require, throwaway_postgres, throwaway_redis
 
 pytestmark = pytest.mark.slow
@@ -54,25 +53,17 @@ def _require_test_postgres() -> None:
 
 def _production_env(**overrides: str) -> dict[str, str]:
     """Production settings (DEBUG off, connection pool) over plain HTTP on 127.0.0.1."""
-    key = base64.urlsafe_b64encode(b"f" * 32).decode()
-    return {
-        "DEBUG": "False",
-        "SECRET_KEY": "faults-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEYS": key,
-        "BACKUP_ENCRYPTION_KEYS": key,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "False",
-        "TRUSTED_PROXIES": "127.0.0.1",
-        "DB_POOL": "true",
-        "DB_POOL_MAX_SIZE": "4",
-        "GUNICORN_THREADS": "4",
-        "GUNICORN_MAX_REQUESTS": "0",  # no worker recycling: the same processes must recover
-        "SENTRY_DSN": "",
-        "SENDGRID_API_KEY": "",
-        "STAFF_NOTIFICATION_EMAIL": "",
-        "RATELIMIT_ANON": "100000/minute",
-        **overrides,
-    }
+    return production_settings(
+        **{
+            "SECURE_SSL_REDIRECT": "False",
+            "DB_POOL_MAX_SIZE": "4",
+            "GUNICORN_THREADS": "4",
+            "GUNICORN_MAX_REQUESTS": "0",  # no worker recycling: the same processes must recover
+            "SENDGRID_API_KEY": "",
+            "RATELIMIT_ANON": "100000/minute",
+            **overrides,
+        }
+    )
 
 
 @dataclass

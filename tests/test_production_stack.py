@@ -4,7 +4,6 @@ config and a self-signed certificate, and a Celery worker. Everything goes over 
 nginx, except the checks that the two instances share their state, which talk to each instance
 directly (as nginx would, with X-Forwarded-Proto and X-Forwarded-For)."""
 
-import base64
 import http.cookies
 import json
 import re
@@ -23,7 +22,7 @@ from django.db import connection
 
 from apps.core.models import OutboundEmail, OutboundEmailStatus
 from tests.fake_sendgrid import FakeSendGrid
-from tests.processes import ROOT, app_env, celery_worker, free_port, gunicorn, nginx, wait_until
+from tests.processes import ROOT, app_env, celery_worker, free_port, gunicorn, nginx, production_settings, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -70,30 +69,20 @@ def _direct(server, ip: str = "192.0.2.10") -> Client:
 
 
 def _production_env(tmp_path: Path, web_root: Path, https_port: int, provider: FakeSendGrid) -> dict[str, str]:
-    key = base64.urlsafe_b64encode(b"s" * 32).decode()
-    return {
-        "DEBUG": "False",
-        "SECRET_KEY": "production-stack-test-" + uuid.uuid4().hex * 2,
-        "FIELD_ENCRYPTION_KEYS": key,
-        "BACKUP_ENCRYPTION_KEYS": key,
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "TRUSTED_PROXIES": "127.0.0.1",
-        "CSRF_TRUSTED_ORIGINS": f"https://localhost:{https_port}",
-        "SITE_URL": f"https://localhost:{https_port}",
-        "STATIC_ROOT": str(web_root / "static"),
-        "MEDIA_ROOT": str(web_root / "media"),
-        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "CELERY_QUEUE": f"stack-{uuid.uuid4().hex}",
-        "SENDGRID_API_KEY": "SG.stack",
-        "SENDGRID_API_URL": provider.url,
-        "STAFF_NOTIFICATION_EMAIL": "",
-        "REQUIRE_2FA_FOR_STAFF": "false",
-        "RATELIMIT_LOGIN": "4/minute",
-        "DB_POOL": "true",
-        "DB_POOL_MAX_SIZE": "2",
-        "GUNICORN_THREADS": "2",
-        "SENTRY_DSN": "",
-    }
+    return production_settings(
+        CSRF_TRUSTED_ORIGINS=f"https://localhost:{https_port}",
+        SITE_URL=f"https://localhost:{https_port}",
+        STATIC_ROOT=str(web_root / "static"),
+        MEDIA_ROOT=str(web_root / "media"),
+        PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+        CELERY_QUEUE=f"stack-{uuid.uuid4().hex}",
+        SENDGRID_API_KEY="SG.stack",
+        SENDGRID_API_URL=provider.url,
+        REQUIRE_2FA_FOR_STAFF="false",
+        RATELIMIT_LOGIN="4/minute",
+        DB_POOL_MAX_SIZE="2",
+        GUNICORN_THREADS="2",
+    )
 
 
 def _collectstatic(tmp_path: Path, env: dict[str, str]) -> None:

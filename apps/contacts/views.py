@@ -28,16 +28,7 @@ class ContactViewSet(AnonymousCreateMixin, mixins.ListModelMixin, mixins.Retriev
     """The contact form (anyone may submit) and its follow-up (staff only)."""
 
     permission_classes = [IsStaffMember]
-    throttle_scope: str | None = None
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [AllowAny()]
-        return super().get_permissions()
-
-    def get_throttles(self):
-        self.throttle_scope = "contact" if self.action == "create" else None
-        return super().get_throttles()
+    create_throttle_scope = "contact"
 
     def get_serializer_class(self):
         return s.ContactStaffDetailSerializer if self.action == "retrieve" else s.ContactStaffSerializer

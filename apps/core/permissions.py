@@ -1,6 +1,6 @@
 from django.conf import settings
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission
 
 # Claim on the tokens of a login that passed two-factor authentication (kept through rotation).
 TWO_FACTOR_CLAIM = "2fa"
@@ -35,9 +35,13 @@ class IsStaffMember(BasePermission):
 
 
 class AnonymousCreateMixin:
-    """For a ViewSet whose `create` is a public form (contact form, enrolment request): the form
-    reads no credentials, so a stale token a website still sends can't turn it into a 401. Every
-    other action authenticates as usual."""
+    """For a ViewSet whose `create` is a public form (contact form, enrolment request): anyone may
+    send it, it reads no credentials (a stale token a website still sends can't turn it into a
+    401), and it is throttled per client by `create_throttle_scope`. Every other action keeps the
+    view's own permissions and authentication."""
+
+    create_throttle_scope: str = ""
+    throttle_scope: str | None = None
 
     def get_authenticators(self):
         # Called before DRF sets `self.action`; the route's method map says what POST does here.
@@ -45,3 +49,12 @@ class AnonymousCreateMixin:
         if getattr(request, "method", None) == "POST" and getattr(self, "action_map", {}).get("post") == "create":
             return []
         return super().get_authenticators()
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        self.throttle_scope = self.create_throttle_scope if self.action == "create" else None
+        return super().get_throttles()

@@ -381,17 +381,8 @@ class EnrollmentRequestViewSet(AnonymousCreateMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsStaffMember]
     lookup_value_regex = UUID_PATH_REGEX
-    throttle_scope: str | None = None
+    create_throttle_scope = "enrollment_request"
     queryset = EnrollmentRequest.objects.none()
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [AllowAny()]
-        return super().get_permissions()
-
-    def get_throttles(self):
-        self.throttle_scope = "enrollment_request" if self.action == "create" else None
-        return super().get_throttles()
 
     @extend_schema(
         request=s.EnrollmentRequestCreateSerializer,

@@ -13,6 +13,22 @@ def _is_staff(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_staff_member)
 
 
+def _owned_by(queryset: QuerySet, *, user: Any, user_id: Any = None) -> QuerySet:
+    """The caller's own rows; staff see everyone's, or one user's with `user_id`."""
+    if not _is_staff(user):
+        return queryset.filter(user=user)
+    return queryset.filter(user_id=user_id) if user_id else queryset
+
+
+def _dated(queryset: QuerySet, field: str, *, after: date | None, before: date | None) -> QuerySet:
+    """Rows whose `field` falls on or between the given days (either bound may be missing)."""
+    if after:
+        queryset = queryset.filter(**{f"{field}__date__gte": after})
+    if before:
+        queryset = queryset.filter(**{f"{field}__date__lte": before})
+    return queryset
+
+
 def payment_list(
     *,
     user: Any,
@@ -23,17 +39,10 @@ def payment_list(
 ) -> QuerySet[Payment]:
     """The caller's payments; staff: everyone's, filterable by status, date and user."""
     queryset = Payment.objects.select_related("enrollment__course", "user", "coupon")
-    if _is_staff(user):
-        if user_id:
-            queryset = queryset.filter(user_id=user_id)
-    else:
-        queryset = queryset.filter(user=user)
+    queryset = _owned_by(queryset, user=user, user_id=user_id)
     if status:
         queryset = queryset.filter(status__in=status)
-    if created_after:
-        queryset = queryset.filter(created_at__date__gte=created_after)
-    if created_before:
-        queryset = queryset.filter(created_at__date__lte=created_before)
+    queryset = _dated(queryset, "created_at", after=created_after, before=created_before)
     return queryset.order_by("-created_at", "id")
 
 
@@ -56,19 +65,12 @@ def invoice_list(
     """The caller's invoices and credit notes; staff: everyone's, filterable by kind, the
     payment's status, issue date and user."""
     queryset = Invoice.objects.select_related("payment", "original_invoice")
-    if _is_staff(user):
-        if user_id:
-            queryset = queryset.filter(user_id=user_id)
-    else:
-        queryset = queryset.filter(user=user)
+    queryset = _owned_by(queryset, user=user, user_id=user_id)
     if kind:
         queryset = queryset.filter(kind=kind)
     if status:
         queryset = queryset.filter(payment__status__in=status)
-    if created_after:
-        queryset = queryset.filter(issued_at__date__gte=created_after)
-    if created_before:
-        queryset = queryset.filter(issued_at__date__lte=created_before)
+    queryset = _dated(queryset, "issued_at", after=created_after, before=created_before)
     return queryset.order_by("-issued_at", "id")
 
 
@@ -83,11 +85,7 @@ def invoice_for(*, user: Any, invoice_id: Any) -> Invoice:
 def revenue_summary(*, since: date | None = None, until: date | None = None) -> dict[str, dict[str, int]]:
     """Money received, net of refunds, in paise: Stripe's and the old backend's (legacy) apart,
     so a dashboard never mistakes imported history for new sales."""
-    queryset = Payment.objects.filter(status__in=PAID_STATUSES)
-    if since:
-        queryset = queryset.filter(succeeded_at__date__gte=since)
-    if until:
-        queryset = queryset.filter(succeeded_at__date__lte=until)
+    queryset = _dated(Payment.objects.filter(status__in=PAID_STATUSES), "succeeded_at", after=since, before=until)
     summary = {source: {"payments": 0, "gross": 0, "refunded": 0, "net": 0} for source in PaymentSource.values}
     rows = queryset.values("source").annotate(
         payments=Count("id"),
